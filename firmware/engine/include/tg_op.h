@@ -1,0 +1,100 @@
+/* The contract between the engine core (reader, planner, interpreter, profiler) and
+ * the operators. One operator = one tg_op_<name>.c file holding its prepare (validate
+ * everything, compute multipliers, request memory) and eval (no checks, no allocation),
+ * like TFLite Micro's kernels; the pure arithmetic lives apart in tg_<op>_<type>.c.
+ * C11, no heap: per-node data comes from the arena through tg_ctx. */
+#ifndef TG_OP_H
+#define TG_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_status.h"
+
+/* TensorType values of the TFLite schema. */
+typedef enum {
+  TG_FLOAT32 = 0,
+  TG_INT32 = 2,
+  TG_UINT8 = 3,
+  TG_INT64 = 4,
+  TG_BOOL = 6,
+  TG_INT16 = 7,
+  TG_INT8 = 9
+} tg_type;
+
+#define TG_MAX_DIMS 6
+
+typedef struct {
+  tg_type type;
+  int32_t ndims;
+  int32_t dims[TG_MAX_DIMS];
+  int32_t elements; /* product of dims */
+  int32_t bytes;    /* elements * size of type */
+  void *data;       /* constant: inside the model; activation: inside the arena (set by the planner) */
+  uint8_t is_const;
+  /* Quantization (absent: n_scales == 0). Scales and zero points are copies made by
+   * the reader into the arena's persistent region, so they are aligned and native. */
+  int32_t n_scales;
+  const float *scales;
+  const int32_t *zero_points;
+  int32_t quantized_dimension;
+} tg_tensor;
+
+/* Read-only view of one flatbuffer table (an operator's builtin options). The
+ * accessors bounds-check and return the schema default when a field is absent. */
+typedef struct {
+  const uint8_t *buf;
+  size_t size;
+  uint32_t table; /* offset of the table in buf; 0 = no table (all defaults) */
+} tg_fb_table;
+
+int32_t tg_fb_i32(const tg_fb_table *t, int field, int32_t dflt);
+int8_t tg_fb_i8(const tg_fb_table *t, int field, int8_t dflt);
+uint8_t tg_fb_bool(const tg_fb_table *t, int field, uint8_t dflt);
+float tg_fb_f32(const tg_fb_table *t, int field, float dflt);
+/* Vector of int32 (e.g. ReshapeOptions.new_shape): copies at most max entries into
+ * out, returns the count, or -1 when the vector is malformed (out of bounds). */
+int32_t tg_fb_i32_vector(const tg_fb_table *t, int field, int32_t *out, int32_t max);
+
+typedef struct tg_ctx tg_ctx;
+
+typedef struct {
+  int32_t index;     /* operator index in execution order */
+  int32_t builtin;   /* BuiltinOperator code */
+  int32_t n_inputs;
+  const int32_t *inputs;  /* tensor indices, -1 = omitted optional input */
+  int32_t n_outputs;
+  const int32_t *outputs;
+  tg_fb_table options;    /* builtin_options (type checked by the core against the op) */
+  uint8_t options_type;   /* BuiltinOptions union type as stored */
+  void *user_data;        /* set by prepare (from tg_alloc_persistent), read by eval */
+  int32_t scratch_index;  /* -1 or a handle from tg_request_scratch */
+  uint8_t kernel_path;    /* set by prepare: which kernel eval will run (tg_kernel_path) */
+} tg_node;
+
+/* What the profiler reports per layer: the kernel that ran. Values are stable, part of
+ * the serial protocol. */
+typedef enum {
+  TG_PATH_REF = 0,      /* portable reference loop nest */
+  TG_PATH_OPT = 1,      /* the fast path of the opt kernel set */
+  TG_PATH_OPT_FALLBACK = 2 /* opt kernel set built, but this layer's shape missed the fast path */
+} tg_kernel_path;
+
+/* Services the core gives an operator during prepare. */
+tg_tensor *tg_tensor_at(tg_ctx *ctx, int32_t index); /* NULL when index is -1 or out of range */
+void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes); /* 8-byte aligned, NULL when the arena is full */
+tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle);
+void *tg_scratch(tg_ctx *ctx, int32_t handle); /* valid during eval */
+/* Records a message naming the problem for tg_last_error(); returns status. */
+tg_status tg_fail(tg_ctx *ctx, tg_status status, const char *fmt, ...);
+
+typedef struct {
+  int32_t builtin;   /* BuiltinOperator code */
+  const char *name;  /* "CONV_2D" */
+  tg_status (*prepare)(tg_ctx *ctx, tg_node *node);
+  tg_status (*eval)(tg_ctx *ctx, const tg_node *node);
+} tg_op;
+
+/* One registration per operator file: extern const tg_op tg_op_conv_2d; ... */
+
+#endif
