@@ -313,8 +313,15 @@ function ports(
 /** The tensor's bytes in the heap, typed as this API exchanges them. */
 function heapView(port: Port): TensorData {
   const raw = port.info.data();
-  const view = new port.ctor(raw.buffer, raw.byteOffset, port.elements);
-  return view;
+  const bytes = port.elements * port.ctor.BYTES_PER_ELEMENT;
+  if (raw.byteLength < bytes) {
+    throw new HostRuntimeError(
+      'unsupported-dtype',
+      `tensor "${port.spec.name}" (${port.spec.dtype}): the interpreter exposes ${raw.byteLength} bytes, expected ${bytes}`,
+    );
+  }
+  // The module's memory is a plain (non-shared) ArrayBuffer: the build is single-threaded.
+  return new port.ctor(raw.buffer as ArrayBuffer, raw.byteOffset, port.elements);
 }
 
 /** Appends what TFLite's error reporter printed since mark (the real reason, usually). */

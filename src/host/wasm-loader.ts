@@ -203,8 +203,12 @@ const SIMD_PROBE = new Uint8Array([
   253, 98, 11,
 ]);
 
+// tsconfig's lib has no WebAssembly types (no DOM lib), so the one call is typed here.
+const wasmGlobal = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } })
+  .WebAssembly;
+
 function simdSupported(): boolean {
-  return WebAssembly.validate(SIMD_PROBE);
+  return wasmGlobal.validate(SIMD_PROBE);
 }
 
 async function instantiate(
