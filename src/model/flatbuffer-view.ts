@@ -37,8 +37,10 @@ export class FlatView {
   private budget: number;
 
   constructor(bytes: Uint8Array, source: string) {
-    this.bytes = bytes;
-    this.bb = new ByteBuffer(bytes);
+    // A plain Uint8Array view: Node's Buffer.slice() aliases instead of copying, and the
+    // Model must hold plain Uint8Arrays that compare equal whatever the caller passed.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bb = new ByteBuffer(this.bytes);
     this.size = bytes.length;
     this.source = source;
     this.budget = 2 * bytes.length + 65536;
