@@ -1,0 +1,113 @@
+/* CONV_2D: int8 (int8 weights, per-channel or per-tensor, int32 bias) or float32.
+ * prepare validates everything and precomputes the requantization; eval runs the kernel. */
+#include <string.h>
+
+#include "tg_op_support.h"
+
+enum { kInput = 0, kFilter = 1, kBias = 2 };
+/* Conv2DOptions field ids (schema.fbs). */
+enum { kOptPadding = 0, kOptStrideW = 1, kOptStrideH = 2, kOptActivation = 3, kOptDilationW = 4, kOptDilationH = 5 };
+#define TG_BUILTIN_CONV_2D 3
+
+typedef struct {
+  tg_conv_args args;
+  tg_quant_args q;
+  tg_act_f32 act;
+  const tg_tensor *input;
+  const tg_tensor *filter;
+  const tg_tensor *bias;
+  const tg_tensor *output;
+} conv_data;
+
+static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
+  tg_tensor *input, *filter, *bias, *output;
+  tg_status s;
+  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &input)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kFilter, "filter", 0, &filter)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kBias, "bias", 1, &bias)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &output)) != TG_OK) return s;
+
+  const tg_type type = input->type;
+  if (type == TG_FLOAT32 && filter->type == TG_INT8) {
+    return tg_fail(ctx, TG_ERR_HYBRID, "float32 input with int8 filter (hybrid quantization) not supported");
+  }
+  if (type != TG_INT8 && type != TG_FLOAT32) {
+    return tg_fail(ctx, TG_ERR_UNSUPPORTED_TYPE, "input type %s, expected INT8 or FLOAT32", tg_type_name(type));
+  }
+  if ((s = tg_op_check_type(ctx, filter, "filter", type)) != TG_OK) return s;
+  if ((s = tg_op_check_type(ctx, output, "output", type)) != TG_OK) return s;
+
+  tg_conv_args a;
+  if ((s = tg_op_dims4(ctx, input, "input", &a.input)) != TG_OK) return s;
+  if ((s = tg_op_dims4(ctx, filter, "filter", &a.filter)) != TG_OK) return s;
+  if ((s = tg_op_dims4(ctx, output, "output", &a.output)) != TG_OK) return s;
+  if (a.input.c % a.filter.c != 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "input channels %d not a multiple of filter input channels %d",
+                   (int)a.input.c, (int)a.filter.c);
+  }
+  const int32_t groups = a.input.c / a.filter.c;
+  if (a.filter.n != a.output.c || a.output.c % groups != 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "filter output channels %d, output channels %d, groups %d", (int)a.filter.n,
+                   (int)a.output.c, (int)groups);
+  }
+  if ((int64_t)a.filter.h * a.filter.w * a.filter.c > TG_MAX_ACCUM_DEPTH) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "filter %dx%dx%d exceeds the accumulation depth %d", (int)a.filter.h,
+                   (int)a.filter.w, (int)a.filter.c, TG_MAX_ACCUM_DEPTH);
+  }
+  if ((s = tg_op_check_bias(ctx, bias, type == TG_INT8 ? TG_INT32 : TG_FLOAT32, a.output.c)) != TG_OK) return s;
+
+  const int32_t padding = tg_fb_i8(&node->options, kOptPadding, 0);
+  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  a.stride_w = tg_fb_i32(&node->options, kOptStrideW, 0);
+  a.stride_h = tg_fb_i32(&node->options, kOptStrideH, 0);
+  a.dilation_w = tg_fb_i32(&node->options, kOptDilationW, 1);
+  a.dilation_h = tg_fb_i32(&node->options, kOptDilationH, 1);
+  a.depth_multiplier = 1;
+  if ((s = tg_op_window(ctx, padding, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, &a.input, a.filter.h,
+                        a.filter.w, &a.output, &a.pad_h, &a.pad_w)) != TG_OK)
+    return s;
+  if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
+  if (type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, input, "input")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, output, "output")) != TG_OK) return s;
+    if ((s = tg_op_check_weight_quant(ctx, filter, a.output.c, 0, 0)) != TG_OK) return s;
+  }
+
+  conv_data *d = (conv_data *)tg_alloc_persistent(ctx, sizeof(conv_data));
+  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+  memset(d, 0, sizeof(*d));
+  d->args = a;
+  d->input = input;
+  d->filter = filter;
+  d->bias = bias;
+  d->output = output;
+  if (type == TG_INT8) {
+    int32_t *mult = NULL, *shift = NULL;
+    if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
+    d->q.input_offset = -input->zero_points[0];
+    d->q.filter_offset = 0;
+    d->q.output_offset = output->zero_points[0];
+    d->q.multiplier = mult;
+    d->q.shift = shift;
+    d->q.per_channel = 1;
+    if ((s = tg_op_act_range_s8(ctx, activation, output, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+  } else {
+    tg_activation_range_f32(activation, &d->act.min, &d->act.max);
+  }
+  node->user_data = d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+static tg_status conv_eval(tg_ctx *ctx, const tg_node *node) {
+  (void)ctx;
+  const conv_data *d = (const conv_data *)node->user_data;
+  if (d->input->type == TG_INT8) {
+    return tg_conv_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
+                      d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  }
+  return tg_conv_f32(&d->args, &d->act, (const float *)d->input->data, (const float *)d->filter->data,
+                     d->bias != NULL ? (const float *)d->bias->data : NULL, (float *)d->output->data);
+}
+
+const tg_op tg_op_conv_2d = {TG_BUILTIN_CONV_2D, "CONV_2D", conv_prepare, conv_eval};

@@ -1,0 +1,159 @@
+/* FULLY_CONNECTED: int8 (int8 weights per-tensor or per-channel, optional int32 bias) or
+ * float32; weights [units, depth] in the DEFAULT format; keep_num_dims. */
+#include <math.h>
+#include <string.h>
+
+#include "tg_op_support.h"
+
+enum { kInput = 0, kWeights = 1, kBias = 2 };
+/* FullyConnectedOptions field ids (schema.fbs). */
+enum { kOptActivation = 0, kOptWeightsFormat = 1, kOptKeepNumDims = 2 };
+#define TG_BUILTIN_FULLY_CONNECTED 9
+
+typedef struct {
+  tg_fc_args args;
+  tg_quant_args q;
+  tg_act_f32 act;
+  int32_t multiplier; /* per-tensor requantization lives here */
+  int32_t shift;
+  const tg_tensor *input;
+  const tg_tensor *weights;
+  const tg_tensor *bias;
+  const tg_tensor *output;
+} fc_data;
+
+/* The output must hold batches x units, shaped as keep_num_dims says. */
+static tg_status check_output_shape(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *output, int32_t batches,
+                                    int32_t units, uint8_t keep_num_dims) {
+  if (output->ndims < 1 || output->dims[output->ndims - 1] != units ||
+      (int64_t)output->elements != (int64_t)batches * units) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "output has %d elements (last dimension %d), expected %d x %d units",
+                   (int)output->elements, output->ndims > 0 ? (int)output->dims[output->ndims - 1] : -1, (int)batches,
+                   (int)units);
+  }
+  if (keep_num_dims ? output->ndims != input->ndims : output->ndims != 2) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "output rank %d with keep_num_dims %d and input rank %d", (int)output->ndims,
+                   (int)keep_num_dims, (int)input->ndims);
+  }
+  return TG_OK;
+}
+
+/* TFLM's per-tensor multiplier: the input x filter scale product is taken in float, then
+ * widened (GetQuantizedConvolutionMultipler); the bias scale must agree with it. */
+static tg_status per_tensor_multiplier(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *weights,
+                                       const tg_tensor *bias, const tg_tensor *output, fc_data *d) {
+  const double product = (double)(input->scales[0] * weights->scales[0]);
+  if (bias != NULL && bias->n_scales >= 1) {
+    const double diff = fabs(product - (double)bias->scales[0]);
+    if (diff / (double)output->scales[0] > 0.02) {
+      return tg_fail(ctx, TG_ERR_QUANT, "bias scale disagrees with input scale x weights scale");
+    }
+  }
+  tg_quantize_multiplier(product / (double)output->scales[0], &d->multiplier, &d->shift);
+  d->q.multiplier = &d->multiplier;
+  d->q.shift = &d->shift;
+  d->q.per_channel = 0;
+  return TG_OK;
+}
+
+static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
+  tg_tensor *input, *weights, *bias, *output;
+  tg_status s;
+  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &input)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kWeights, "weights", 0, &weights)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kBias, "bias", 1, &bias)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &output)) != TG_OK) return s;
+
+  const tg_type type = input->type;
+  if (type == TG_FLOAT32 && weights->type == TG_INT8) {
+    return tg_fail(ctx, TG_ERR_HYBRID, "float32 input with int8 weights (hybrid quantization) not supported");
+  }
+  if (type != TG_INT8 && type != TG_FLOAT32) {
+    return tg_fail(ctx, TG_ERR_UNSUPPORTED_TYPE, "input type %s, expected INT8 or FLOAT32", tg_type_name(type));
+  }
+  if ((s = tg_op_check_type(ctx, weights, "weights", type)) != TG_OK) return s;
+  if ((s = tg_op_check_type(ctx, output, "output", type)) != TG_OK) return s;
+
+  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  const int32_t format = tg_fb_i8(&node->options, kOptWeightsFormat, 0);
+  const uint8_t keep_num_dims = tg_fb_bool(&node->options, kOptKeepNumDims, 0);
+  if (format != 0) {
+    return tg_fail(ctx, TG_ERR_OPTIONS, "weights_format %d not supported (only DEFAULT)", (int)format);
+  }
+  if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
+
+  if (weights->ndims != 2 || weights->dims[0] <= 0 || weights->dims[1] <= 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "weights rank %d, expected [units, depth]", (int)weights->ndims);
+  }
+  tg_fc_args a;
+  a.output_depth = weights->dims[0];
+  a.depth = weights->dims[1];
+  if (input->elements <= 0 || input->elements % a.depth != 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "input has %d elements, not a multiple of weights depth %d",
+                   (int)input->elements, (int)a.depth);
+  }
+  a.batches = input->elements / a.depth;
+  if ((s = check_output_shape(ctx, input, output, a.batches, a.output_depth, keep_num_dims)) != TG_OK) return s;
+  if ((s = tg_op_check_bias(ctx, bias, type == TG_INT8 ? TG_INT32 : TG_FLOAT32, a.output_depth)) != TG_OK) return s;
+  if (type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, input, "input")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, output, "output")) != TG_OK) return s;
+    if ((s = tg_op_check_weight_quant(ctx, weights, a.output_depth, 0, 1)) != TG_OK) return s;
+    /* Asymmetric weights make products reach 255 * 255: half the depth keeps the
+     * accumulator below 2^30 (see TG_MAX_ACCUM_DEPTH). */
+    const int32_t max_depth = weights->zero_points[0] != 0 ? TG_MAX_ACCUM_DEPTH / 2 : TG_MAX_ACCUM_DEPTH;
+    if (a.depth > max_depth) {
+      return tg_fail(ctx, TG_ERR_SHAPE, "depth %d exceeds the accumulation depth %d", (int)a.depth, (int)max_depth);
+    }
+    if (weights->n_scales > 1) {
+      for (int32_t i = 1; i < weights->n_scales; ++i) {
+        if (weights->zero_points[i] != weights->zero_points[0]) {
+          return tg_fail(ctx, TG_ERR_QUANT, "per-channel weights with differing zero points");
+        }
+      }
+    }
+  }
+
+  fc_data *d = (fc_data *)tg_alloc_persistent(ctx, sizeof(fc_data));
+  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+  memset(d, 0, sizeof(*d));
+  d->args = a;
+  d->input = input;
+  d->weights = weights;
+  d->bias = bias;
+  d->output = output;
+  if (type == TG_INT8) {
+    d->q.input_offset = -input->zero_points[0];
+    d->q.filter_offset = -weights->zero_points[0];
+    d->q.output_offset = output->zero_points[0];
+    if (weights->n_scales > 1) {
+      int32_t *mult = NULL, *shift = NULL;
+      s = tg_op_channel_multipliers(ctx, input, weights, output, a.output_depth, &mult, &shift);
+      if (s != TG_OK) return s;
+      d->q.multiplier = mult;
+      d->q.shift = shift;
+      d->q.per_channel = 1;
+    } else if ((s = per_tensor_multiplier(ctx, input, weights, bias, output, d)) != TG_OK) {
+      return s;
+    }
+    if ((s = tg_op_act_range_s8(ctx, activation, output, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+  } else {
+    tg_activation_range_f32(activation, &d->act.min, &d->act.max);
+  }
+  node->user_data = d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+static tg_status fc_eval(tg_ctx *ctx, const tg_node *node) {
+  (void)ctx;
+  const fc_data *d = (const fc_data *)node->user_data;
+  if (d->input->type == TG_INT8) {
+    return tg_fully_connected_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->weights->data,
+                                 d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  }
+  return tg_fully_connected_f32(&d->args, &d->act, (const float *)d->input->data, (const float *)d->weights->data,
+                                d->bias != NULL ? (const float *)d->bias->data : NULL, (float *)d->output->data);
+}
+
+const tg_op tg_op_fully_connected = {TG_BUILTIN_FULLY_CONNECTED, "FULLY_CONNECTED", fc_prepare, fc_eval};
