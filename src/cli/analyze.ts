@@ -3,13 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeModel, type LayerAnalysis, type ModelAnalysis } from '../model/analysis.ts';
+import { planModelArena, type ArenaPlan } from '../model/arena-plan.ts';
 import { readModel } from '../model/reader.ts';
+import type { Model } from '../model/types.ts';
 import { validate } from '../schema/validate.ts';
 import { UsageError, parseArgs } from './args.ts';
 import type { CliIo } from './main.ts';
 
 export const ANALYZE_USAGE = [
-  'usage: tinyml-gate analyze MODEL [--json] [--name NAME] [--engine-bytes N]',
+  'usage: tinyml-gate analyze MODEL [--json | --arena] [--name NAME] [--engine-bytes N]',
   '',
   'Per-layer MACs, parameters, weight and activation bytes of subgraph 0 of a .tflite',
   'model, its activation arena (greedy-by-size plan) and flash footprint.',
@@ -17,6 +19,7 @@ export const ANALYZE_USAGE = [
   '',
   'options:',
   '  --json            print the ModelAnalysis JSON document instead of a table',
+  '  --arena           also print the arena plan: offset, size and lifetime per tensor',
   '  --name NAME       model name in the output (default: file name without .tflite)',
   '  --engine-bytes N  flash taken by the inference engine, added to the flash total',
   '  -h, --help        show this help',
@@ -27,6 +30,7 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
   const { positionals, flags } = parseArgs(argv, {
     help: 'boolean',
     json: 'boolean',
+    arena: 'boolean',
     name: 'string',
     'engine-bytes': 'string',
   });
@@ -36,6 +40,9 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
   }
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'MODEL is missing' : 'one MODEL at a time');
+  }
+  if (flags.has('json') && flags.has('arena')) {
+    throw new UsageError('--arena adds to the table; it does not combine with --json');
   }
   const file = positionals[0];
   const engineFlag = flags.get('engine-bytes');
@@ -50,13 +57,15 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
   const name = typeof nameFlag === 'string' ? nameFlag : path.basename(file, '.tflite');
 
   const bytes = await readModelFile(file);
-  const analysis = analyzeModel(readModel(bytes, file), bytes, name, { engineBytes });
+  const model = readModel(bytes, file);
+  const analysis = analyzeModel(model, bytes, name, { engineBytes });
   if (flags.has('json')) {
     // The document leaves through the same gate as every other: the schema.
     validate('modelAnalysis', analysis, `analysis of ${file}`);
     io.stdout.write(`${JSON.stringify(analysis, null, 2)}\n`);
   } else {
     io.stdout.write(renderAnalysis(analysis));
+    if (flags.has('arena')) io.stdout.write(renderPlan(planModelArena(model), model));
   }
   return 0;
 }
@@ -127,6 +136,28 @@ export function renderAnalysis(a: ModelAnalysis): string {
   );
   lines.push('');
   return lines.join('\n');
+}
+
+/** One row per arena tensor, by offset: what the C engine's planner must reproduce. */
+export function renderPlan(plan: ArenaPlan, model: Model): string {
+  const tensors = model.subgraphs[0].tensors;
+  const rows = [...plan.allocations]
+    .sort((a, b) => a.offset - b.offset || a.tensor - b.tensor)
+    .map((a) => [
+      String(a.tensor),
+      String(a.offset),
+      String(a.size),
+      String(a.offset + a.size),
+      `${a.first}-${a.last}`,
+      tensors[a.tensor].name,
+    ]);
+  const header = ['tensor', 'offset', 'size', 'end', 'ops', 'name'];
+  return [
+    '',
+    `arena plan (${plan.algorithm}, ${plan.alignment}-byte aligned offsets, ${plan.bytes} bytes)`,
+    ...table(header, rows, [true, true, true, true, true, false]),
+    '',
+  ].join('\n');
 }
 
 function quant(q: ModelAnalysis['inputs'][number]['quantization']): string {

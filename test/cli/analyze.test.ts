@@ -80,7 +80,7 @@ test('help goes to stdout with exit 0; the version too', async () => {
 
   const sub = await run('analyze', '--help');
   assert.equal(sub.code, 0);
-  assert.match(sub.out, /^usage: tinyml-gate analyze MODEL \[--json\]/);
+  assert.match(sub.out, /^usage: tinyml-gate analyze MODEL \[--json \| --arena\]/);
   assert.equal(sub.err, '');
 
   const v = await run('--version');
@@ -204,6 +204,30 @@ test('the table lists every layer with totals, arena and flash', async () => {
     ),
     r.out,
   );
+});
+
+test('--arena prints the plan by offset, as the C planner must reproduce it', async () => {
+  const r = await run('analyze', tinyFile, '--arena');
+  assert.equal(r.code, 0, r.err);
+  const start = r.out.indexOf('arena plan (greedy-by-size, 16-byte aligned offsets, 44 bytes)');
+  assert.ok(start > 0, r.out);
+  const rows = r.out
+    .slice(start)
+    .split('\n')
+    .slice(3)
+    .filter((l) => l !== '')
+    .map((l) => l.trim().split(/\s+/));
+  // tensor, offset, size, end, ops, name: x and conv live together at op 0, the
+  // 2-byte fc and y (live together at op 2) reuse x's bytes.
+  assert.deepEqual(rows, [
+    ['0', '0', '32', '32', '0-0', 'x'],
+    ['5', '0', '2', '2', '1-2', 'fc'],
+    ['6', '16', '2', '18', '2-2', 'y'],
+    ['3', '32', '12', '44', '0-1', 'conv'],
+  ]);
+  const both = await run('analyze', tinyFile, '--arena', '--json');
+  assert.equal(both.code, 2);
+  assert.match(both.err, /^error: --arena adds to the table; it does not combine with --json\n/);
 });
 
 test('--json prints the ModelAnalysis document, valid against the schema', async () => {

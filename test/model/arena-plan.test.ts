@@ -1,12 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ARENA_ALIGNMENT,
   planArena,
+  planModelArena,
   tensorLifetimes,
   type ArenaAllocation,
   type ArenaRequest,
 } from '../../src/model/arena-plan.ts';
+import { readModel } from '../../src/model/reader.ts';
 import { AnalysisError } from '../../src/model/shapes.ts';
 import type { Model, Tensor } from '../../src/model/types.ts';
 
@@ -176,3 +181,52 @@ test('lifetimes of a model: constants skipped, graph I/O and variables stretched
     r(6, 16, 0, 0),
   ]);
 });
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shared = path.resolve(repoRoot, '..', 'shared');
+const absent = !existsSync(path.join(shared, 'models'));
+
+test(
+  'shared models: arena estimates, pinned, valid, and below TFLite Micro arenas',
+  { skip: absent ? 'shared/ not found beside the checkout' : false },
+  (t) => {
+    // [greedy plan, TFLite Micro's measured arena (shared/golden/README.md), which adds
+    // its own bookkeeping and scratch to the activations].
+    const expected: Record<string, [number, number | null]> = {
+      hello_world_int8: [32, 1184],
+      hello_world_float: [128, null],
+      micro_speech_quantized: [5960, 7312],
+      kws_ref_model: [16_000, 24_000],
+      kws_ref_model_float32: [64_000, null],
+      ic_resnet8_int8: [49_152, 55_712],
+      ic_resnet8_float: [196_608, 203_104],
+    };
+    for (const [name, [bytes, tflm]] of Object.entries(expected)) {
+      const file = path.join(shared, 'models', `${name}.tflite`);
+      const model = readModel(new Uint8Array(readFileSync(file)), file);
+      const plan = planModelArena(model);
+      const ops = model.subgraphs[0].operators.length;
+      let peak = 0;
+      for (let op = 0; op < ops; op++) {
+        const live = plan.allocations.filter((a) => a.first <= op && op <= a.last);
+        peak = Math.max(
+          peak,
+          live.reduce((s, a) => s + a.size, 0),
+        );
+        for (const a of live) {
+          for (const b of live) {
+            if (a !== b && a.size > 0 && b.size > 0) assert.ok(!bytesOverlap(a, b), name);
+          }
+        }
+      }
+      const all = plan.allocations.reduce((s, a) => s + a.size, 0);
+      t.diagnostic(
+        `${name}: arena ${plan.bytes} B for ${plan.allocations.length} tensors ` +
+          `(peak live ${peak} B, no reuse ${all} B, TFLite Micro ${tflm ?? 'n/a'} B)`,
+      );
+      assert.equal(plan.bytes, bytes, name);
+      assert.ok(peak <= plan.bytes && plan.bytes <= all, name);
+      if (tflm !== null) assert.ok(plan.bytes <= tflm, name);
+    }
+  },
+);
