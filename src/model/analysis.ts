@@ -14,6 +14,8 @@ import {
 } from './shapes.ts';
 import type { Model, Operator, Subgraph } from './types.ts';
 
+export { AnalysisError } from './shapes.ts';
+
 export interface TensorInfo {
   index: number;
   name: string;
@@ -279,4 +281,3 @@ function layerMacs(sg: Subgraph, op: Operator, index: number, name: string): num
   // without a rule above: one operation per output element.
   return op.outputs.length === 0 ? 0 : outElems();
 }
-export { AnalysisError } from './shapes.ts';

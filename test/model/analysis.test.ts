@@ -6,6 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AnalysisError, analyzeModel, type ModelAnalysis } from '../../src/model/analysis.ts';
 import { readModel } from '../../src/model/reader.ts';
+import { builtinCode } from '../../src/model/tflite-schema.ts';
+import { writeModel } from '../../src/model/writer.ts';
+import type { ModelAnalysis as SchemaModelAnalysis } from '../../src/schema/result-types.ts';
 import type {
   BuiltinOptions,
   Model,
@@ -61,7 +64,7 @@ class HandModel {
       const custom = builtin.startsWith('CUSTOM:') ? builtin.slice(7) : undefined;
       this.model.operatorCodes.push({
         builtin: custom === undefined ? builtin : 'CUSTOM',
-        code: custom === undefined ? 0 : 32,
+        code: builtinCode(custom === undefined ? builtin : 'CUSTOM') ?? -1,
         version: 1,
         ...(custom === undefined ? {} : { customCode: custom }),
       });
@@ -186,6 +189,17 @@ test('every MAC rule on a hand-made batch-2 model', () => {
   // 10 activations placed; the two largest (384 and 288) are live together at op 0.
   assert.equal(a.arena.tensors, 10);
   assert.ok(a.arena.bytes >= 384 + 288 && a.arena.bytes < a.totals.activationBytes);
+});
+
+test('the analysis survives write and read, and has the TypeScript shape of the schema', () => {
+  const model = everyRule();
+  const bytes = writeModel(model);
+  const before = analyzeModel(model, bytes, 'rules');
+  const after = analyzeModel(readModel(bytes, 'rules.tflite'), bytes, 'rules');
+  assert.deepEqual(after, before);
+  // A compile-time check: src/schema/result-types.ts mirrors the schema, this is ours.
+  const typed: SchemaModelAnalysis = after;
+  assert.equal(typed.layers.length, 9);
 });
 
 test('flash adds the engine when its size is known', () => {
