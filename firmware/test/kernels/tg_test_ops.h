@@ -1,8 +1,9 @@
 /* A stand-in for the engine core's operator services (tg_op.h), so an operator's
  * prepare and eval can be tested alone: tensors in a table, a bump arena, option tables
  * encoded as real flatbuffer tables, and tg_fail recording status and message. Include
- * it in exactly one file of a test program (it defines the tg_op.h functions); the
- * program links operator and kernel files, never the core's sources. */
+ * it in exactly one file of a test program: it defines the tg_op.h functions, so when
+ * the program is linked against the engine archive (firmware/Makefile, kernel-tests)
+ * the core's objects that define them are never pulled in. */
 #ifndef TG_TEST_OPS_H
 #define TG_TEST_OPS_H
 
