@@ -202,6 +202,21 @@ test('the analysis survives write and read, and has the TypeScript shape of the 
   assert.equal(typed.layers.length, 9);
 });
 
+test('only subgraph 0 is analysed; the others are only counted', () => {
+  const model = everyRule();
+  // A second subgraph that would fail analysis (an index past its tensors) if walked.
+  model.subgraphs.push({
+    name: 'body',
+    tensors: [],
+    inputs: [7],
+    outputs: [8],
+    operators: [{ opcodeIndex: 0, inputs: [7], outputs: [8], options: null }],
+  });
+  const a = analyzeModel(model, new Uint8Array(0), 'two');
+  assert.equal(a.subgraphs, 2);
+  assert.equal(a.totals.layers, 9);
+});
+
 test('flash adds the engine when its size is known', () => {
   const a = analyzeModel(everyRule(), new Uint8Array(1000), 'rules', { engineBytes: 24_000 });
   assert.deepEqual(a.flash, { modelBytes: 1000, engineBytes: 24_000, totalBytes: 25_000 });
