@@ -118,9 +118,11 @@ function analyze(
 ): ModelAnalysis {
   const sg = model.subgraphs[0];
   if (sg === undefined) throw new AnalysisError('no-subgraph', 'the model has no subgraph');
-  const info = (index: number, what: string): TensorInfo => tensorInfo(sg, index, what);
-
+  // Layers and graph I/O first: they check every tensor index with a message naming
+  // the operator or the graph list that holds it.
   const layers = sg.operators.map((op, i) => analyzeLayer(model, sg, op, i));
+  const inputs = sg.inputs.map((t) => tensorInfo(sg, t, 'graph input'));
+  const outputs = sg.outputs.map((t) => tensorInfo(sg, t, 'graph output'));
 
   // Model totals count each constant tensor once, although layers may share one.
   const constants = new Set<number>();
@@ -150,8 +152,8 @@ function analyze(
     sha256: createHash('sha256').update(bytes).digest('hex'),
     bytes: bytes.length,
     subgraphs: model.subgraphs.length,
-    inputs: sg.inputs.map((t) => info(t, 'graph input')),
-    outputs: sg.outputs.map((t) => info(t, 'graph output')),
+    inputs,
+    outputs,
     ops: [...counts].map(([op, count]) => ({ op, count })),
     layers,
     totals: {

@@ -246,6 +246,10 @@ test('models analysis cannot measure fail with a code and name the place', () =>
   badTensor.subgraphs[0].operators[1].outputs = [500];
   expectCode(() => analyzeModel(badTensor, bytes, 'bad.tflite'), 'bad-index', 'tensor 500');
 
+  const badInput = everyRule();
+  badInput.subgraphs[0].inputs = [41];
+  expectCode(() => analyzeModel(badInput, bytes, 'bad.tflite'), 'bad-index', 'graph input');
+
   const badBuffer = everyRule();
   badBuffer.subgraphs[0].tensors[1].buffer = 77;
   expectCode(() => analyzeModel(badBuffer, bytes, 'bad.tflite'), 'bad-index', 'buffer 77');
