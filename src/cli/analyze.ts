@@ -1,4 +1,4 @@
-// `tinyml-gate analyze MODEL [--json]`: host analysis of one .tflite file, as a table
+// `tinyml-gate analyze MODEL [--json | --arena]`: host analysis of one .tflite file, as a table
 // for people or as the ModelAnalysis document (validated against its schema) for tools.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
