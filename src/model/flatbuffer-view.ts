@@ -24,6 +24,9 @@ export interface Vector {
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Flatbuffers use 32-bit signed sizes: nothing in one lies at or past 2^31 - 1. */
+const MAX_FLATBUFFER = 2 ** 31 - 1;
+
 export class FlatView {
   readonly bb: ByteBuffer;
   readonly bytes: Uint8Array;
@@ -50,19 +53,22 @@ export class FlatView {
     throw new ModelError(code, this.source, detail);
   }
 
-  /** Throws unless [pos, pos+len) lies inside the file. */
-  need(pos: number, len: number, where: string, code: 'truncated' | 'offset-out-of-range'): void {
-    if (pos < 0 || len < 0 || pos + len > this.size) {
+  /**
+   * Checks that [pos, pos + len) lies in the file. A range that could only exist in a longer
+   * file is 'truncated' (a cut file and a corrupt offset look the same from here); one no
+   * flatbuffer can hold (negative, or past the 2 GiB limit of 32-bit offsets) is
+   * 'offset-out-of-range'.
+   */
+  private range(pos: number, len: number, where: string, what: string): void {
+    if (pos < 0 || pos >= MAX_FLATBUFFER) {
+      this.fail('offset-out-of-range', `${where}: ${what} at offset ${pos} out of range`);
+    }
+    if (pos + len > this.size) {
       this.fail(
-        code,
-        `${where}: ${len} bytes at offset ${pos} out of range (file is ${this.size} bytes)`,
+        'truncated',
+        `${where}: ${what} at offset ${pos} runs past the end of the file (${this.size} bytes)`,
       );
     }
-  }
-
-  u32(pos: number, where: string): number {
-    this.need(pos, 4, where, 'offset-out-of-range');
-    return this.bb.readUint32(pos);
   }
 
   /** The root table, after checking the header and the file identifier. */
@@ -77,21 +83,16 @@ export class FlatView {
 
   /** Locates the table at `pos` and checks that it and its vtable lie inside the file. */
   table(pos: number, where: string): Table {
-    if (pos < 0 || pos + 4 > this.size) {
-      this.fail('offset-out-of-range', `${where}: table offset ${pos} past the end (${this.size})`);
-    }
+    this.range(pos, 4, where, 'table');
     const vtable = pos - this.bb.readInt32(pos);
-    if (vtable < 0 || vtable + 4 > this.size) {
-      this.fail('offset-out-of-range', `${where}: vtable offset ${vtable} out of range`);
-    }
+    this.range(vtable, 4, where, 'vtable');
     const vtableSize = this.bb.readUint16(vtable);
     const tableSize = this.bb.readUint16(vtable + 2);
-    if (vtableSize < 4 || vtableSize % 2 !== 0 || vtable + vtableSize > this.size) {
-      this.fail('offset-out-of-range', `${where}: vtable of ${vtableSize} bytes out of range`);
+    if (vtableSize < 4 || vtableSize % 2 !== 0 || tableSize < 4) {
+      this.fail('offset-out-of-range', `${where}: malformed vtable (${vtableSize}, ${tableSize})`);
     }
-    if (tableSize < 4 || pos + tableSize > this.size) {
-      this.fail('truncated', `${where}: table of ${tableSize} bytes runs past the end`);
-    }
+    this.range(vtable, vtableSize, where, 'vtable');
+    this.range(pos, tableSize, where, 'table');
     return { pos, vtable, vtableSize, tableSize, where };
   }
 
@@ -153,9 +154,7 @@ export class FlatView {
     const p = this.field(t, id, 4, name);
     if (p === 0) return 0;
     const target = p + this.bb.readUint32(p);
-    if (target + 4 > this.size) {
-      this.fail('offset-out-of-range', `${t.where}: ${name} offset ${target} past the end`);
-    }
+    this.range(target, 4, t.where, name);
     return target;
   }
 
@@ -172,12 +171,10 @@ export class FlatView {
     const length = this.bb.readUint32(p);
     const start = p + 4;
     const bytes = length * elemSize;
-    if (start + bytes > this.size) {
-      this.fail(
-        'vector-out-of-range',
-        `${t.where}: ${name} of ${length} elements runs past the end of the file`,
-      );
+    if (bytes >= MAX_FLATBUFFER) {
+      this.fail('vector-out-of-range', `${t.where}: ${name} claims ${length} elements`);
     }
+    this.range(start, bytes, t.where, `${name} of ${length} elements`);
     this.spend(bytes, t.where, name);
     return { start, length };
   }

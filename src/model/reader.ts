@@ -76,10 +76,16 @@ function readBuffer(v: FlatView, t: Table): Buffer {
   const offset = v.uint64(t, F.Buffer.offset, 'offset');
   if (offset > 1) {
     const size = v.uint64(t, F.Buffer.size, 'size');
-    if (offset + size > v.size) {
+    if (offset >= v.size) {
       v.fail(
         'offset-out-of-range',
-        `${t.where}: external data [${offset}, ${offset + size}) past the end of the file (${v.size} bytes)`,
+        `${t.where}: external data offset ${offset} past the end of the file (${v.size} bytes)`,
+      );
+    }
+    if (offset + size > v.size) {
+      v.fail(
+        'truncated',
+        `${t.where}: external data [${offset}, ${offset + size}) runs past the end of the file (${v.size} bytes)`,
       );
     }
     v.spend(size, t.where, 'external data');
@@ -97,8 +103,10 @@ function readSubgraph(
   operatorCodes: OperatorCode[],
   buffers: Buffer[],
 ): Subgraph {
+  // Most models have one subgraph: name it only when there are others, to keep messages short.
+  const prefix = index === 0 ? '' : `subgraph ${index}: `;
   const tensors = v
-    .tables(t, F.SubGraph.tensors, 'tensors', (i) => `subgraph ${index}: tensor ${i}`)
+    .tables(t, F.SubGraph.tensors, 'tensors', (i) => `${prefix}tensor ${i}`)
     .map((tt) => readTensor(v, tt, buffers));
   const where = `subgraph ${index}`;
   const ioIndices = (id: number, name: string): number[] => {
@@ -115,7 +123,12 @@ function readSubgraph(
   };
   const inputs = ioIndices(F.SubGraph.inputs, 'inputs');
   const outputs = ioIndices(F.SubGraph.outputs, 'outputs');
-  const operatorTables = v.tables(t, F.SubGraph.operators, 'operators', (i) => `operator ${i}`);
+  const operatorTables = v.tables(
+    t,
+    F.SubGraph.operators,
+    'operators',
+    (i) => `${prefix}operator ${i}`,
+  );
   if (operatorTables.length === 0) v.fail('empty-subgraph', `${where} has no operators`);
   const operators = operatorTables.map((ot) => readOperator(v, ot, operatorCodes, tensors.length));
   return { name: v.string(t, F.SubGraph.name, 'name'), tensors, inputs, outputs, operators };

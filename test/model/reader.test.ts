@@ -1,0 +1,185 @@
+// The reader on the real third-party models of shared/models (facts from its README), and
+// the operator-code rules of the schema on files written the old and the new way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ModelBuilder, conv2dOptions } from '../../src/model/builder.ts';
+import { readModel } from '../../src/model/reader.ts';
+import {
+  F,
+  builtinCode,
+  builtinName,
+  BUILTIN_OPERATOR_CODES,
+} from '../../src/model/tflite-schema.ts';
+import { writeModel } from '../../src/model/writer.ts';
+import { SHARED_MODELS, SKIP_SHARED, locateMain, putInt32, sharedModels } from './fixtures.ts';
+
+for (const facts of SHARED_MODELS) {
+  test(`reads ${facts.file}`, { skip: SKIP_SHARED }, () => {
+    const bytes = readFileSync(path.join(sharedModels, facts.file));
+    const m = readModel(bytes, facts.file);
+    assert.equal(m.version, 3);
+    assert.equal(m.subgraphs.length, 1);
+    const sg = m.subgraphs[0];
+    assert.ok(sg.tensors.length > 0);
+    const ops = sg.operators.map((op) => m.operatorCodes[op.opcodeIndex].builtin).sort();
+    assert.deepEqual(ops, facts.operators);
+    assert.equal(sg.inputs.length, 1);
+    assert.equal(sg.outputs.length, 1);
+    const input = sg.tensors[sg.inputs[0]];
+    const output = sg.tensors[sg.outputs[0]];
+    assert.deepEqual({ type: input.type, shape: input.shape }, facts.input);
+    assert.deepEqual({ type: output.type, shape: output.shape }, facts.output);
+    // Every operator of these models carries its options table except RESHAPE in some.
+    for (const op of sg.operators) {
+      const name = m.operatorCodes[op.opcodeIndex].builtin;
+      if (['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'SOFTMAX'].includes(name)) {
+        assert.notEqual(op.options, null, `${name} has options`);
+        assert.notEqual(op.options?.kind, 'Unknown');
+      }
+    }
+    // Constants reference non-empty buffers, activations the empty sentinel or an empty one.
+    for (const t of sg.tensors) assert.ok(t.buffer < m.buffers.length);
+    assert.equal(m.buffers[0].data.length, 0);
+  });
+}
+
+test(
+  'ic_resnet8_int8: conv weights are per-channel, inputs int8, biases int32',
+  { skip: SKIP_SHARED },
+  () => {
+    const m = readModel(readFileSync(path.join(sharedModels, 'ic_resnet8_int8.tflite')));
+    const sg = m.subgraphs[0];
+    const convs = sg.operators.filter(
+      (op) => m.operatorCodes[op.opcodeIndex].builtin === 'CONV_2D',
+    );
+    assert.equal(convs.length, 9);
+    for (const op of convs) {
+      const [input, weights, bias] = op.inputs.map((i) => sg.tensors[i]);
+      assert.equal(input.type, 'int8');
+      assert.equal(weights.type, 'int8');
+      assert.equal(bias.type, 'int32');
+      const q = weights.quantization;
+      assert.ok(q, `${weights.name} is quantized`);
+      assert.equal(q.quantizedDimension, 0);
+      assert.equal(
+        q.scale.length,
+        weights.shape[0],
+        `${weights.name}: one scale per output channel`,
+      );
+      assert.ok(q.scale.length > 1);
+      assert.ok(
+        q.zeroPoint.every((z) => z === 0),
+        'symmetric weights',
+      );
+      assert.ok(q.scale.every((s) => s > 0 && Number.isFinite(s)));
+      assert.equal(
+        m.buffers[weights.buffer].data.length,
+        weights.shape.reduce((a, b) => a * b, 1),
+      );
+      const o = op.options;
+      assert.equal(o?.kind, 'Conv2DOptions');
+    }
+  },
+);
+
+test('kws_ref_model: depthwise options and per-tensor activations', { skip: SKIP_SHARED }, () => {
+  const m = readModel(readFileSync(path.join(sharedModels, 'kws_ref_model.tflite')));
+  const sg = m.subgraphs[0];
+  for (const op of sg.operators) {
+    if (m.operatorCodes[op.opcodeIndex].builtin !== 'DEPTHWISE_CONV_2D') continue;
+    assert.equal(op.options?.kind, 'DepthwiseConv2DOptions');
+    if (op.options?.kind !== 'DepthwiseConv2DOptions') continue;
+    assert.equal(op.options.depthMultiplier, 1);
+    assert.ok(op.options.strideW >= 1 && op.options.dilationW >= 1);
+    const out = sg.tensors[op.outputs[0]];
+    assert.equal(out.quantization?.scale.length, 1, 'activations are per-tensor');
+  }
+});
+
+test('operator code table: complete, unique, and stable anchors', () => {
+  // Dense 0..209 plus the sparse 225, as in the current schema.
+  assert.equal(BUILTIN_OPERATOR_CODES.length, 211);
+  for (let c = 0; c <= 209; c++) assert.ok(builtinName(c), `code ${c} named`);
+  const anchors: Array<[string, number]> = [
+    ['ADD', 0],
+    ['CONV_2D', 3],
+    ['DEPTHWISE_CONV_2D', 4],
+    ['FULLY_CONNECTED', 9],
+    ['MAX_POOL_2D', 17],
+    ['SOFTMAX', 25],
+    ['CUSTOM', 32],
+    ['MEAN', 40],
+    ['QUANTIZE', 114],
+    ['PLACEHOLDER_FOR_GREATER_OP_CODES', 127],
+    ['GELU', 150],
+    ['STABLEHLO_CASE', 209],
+    ['TEMP_STREAMING_CONV_2D', 225],
+  ];
+  for (const [name, code] of anchors) {
+    assert.equal(builtinCode(name), code);
+    assert.equal(builtinName(code), name);
+  }
+  assert.equal(builtinName(210), undefined);
+});
+
+function convModel(): Uint8Array {
+  const b = new ModelBuilder();
+  const x = b.addTensor({ name: 'x', shape: [1, 3, 3, 1], type: 'float32' });
+  const w = b.addTensor({
+    name: 'w',
+    shape: [1, 1, 1, 1],
+    type: 'float32',
+    data: new Float32Array([2]),
+  });
+  const y = b.addTensor({ name: 'y', shape: [1, 3, 3, 1], type: 'float32' });
+  b.addOperator('CONV_2D', [x, w, -1], [y], conv2dOptions());
+  b.setInputs([x]);
+  b.setOutputs([y]);
+  return writeModel(b.build());
+}
+
+test('old converters: only deprecated_builtin_code set', () => {
+  const bytes = convModel();
+  const { v, operatorCodes } = locateMain(bytes);
+  const pos = v.field(operatorCodes[0], F.OperatorCode.builtinCode, 4, 'builtin_code');
+  assert.ok(pos > 0, 'the writer sets builtin_code');
+  const m = readModel(putInt32(bytes, pos, 0));
+  assert.deepEqual(m.operatorCodes[0], { builtin: 'CONV_2D', code: 3, version: 1 });
+});
+
+test('codes past 127: deprecated byte holds the placeholder, builtin_code the code', () => {
+  const b = new ModelBuilder();
+  const x = b.addTensor({ name: 'x', shape: [2, 3], type: 'float32' });
+  const y = b.addTensor({ name: 'y', shape: [2, 3], type: 'float32' });
+  b.addOperator('GELU', [x], [y]);
+  b.setInputs([x]);
+  b.setOutputs([y]);
+  const bytes = writeModel(b.build());
+  const { v, operatorCodes } = locateMain(bytes);
+  assert.equal(v.int8(operatorCodes[0], F.OperatorCode.deprecatedBuiltinCode, 'd', 0), 127);
+  assert.equal(v.int32(operatorCodes[0], F.OperatorCode.builtinCode, 'b', 0), 150);
+  assert.equal(readModel(bytes).operatorCodes[0].builtin, 'GELU');
+});
+
+test('custom operators keep their custom_code', () => {
+  const m = readModel(convModel());
+  m.operatorCodes.push({
+    builtin: 'CUSTOM',
+    code: 32,
+    customCode: 'TFLite_Detection_PostProcess',
+    version: 1,
+  });
+  m.subgraphs[0].operators.push({ opcodeIndex: 1, inputs: [2], outputs: [0], options: null });
+  const back = readModel(writeModel(m));
+  assert.deepEqual(back.operatorCodes[1], m.operatorCodes[1]);
+});
+
+test('the caller may reuse its bytes: the model does not alias them', () => {
+  const bytes = convModel();
+  const m = readModel(bytes);
+  const before = [...m.buffers[1].data];
+  bytes.fill(0);
+  assert.deepEqual([...m.buffers[1].data], before);
+});
