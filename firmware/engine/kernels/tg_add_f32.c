@@ -3,8 +3,8 @@
 /* min(max(x, lo), hi) with std::min/std::max's comparisons, so NaN passes through as in TFLM. */
 static inline float add_one(const tg_act_f32 *p, float x, float y) {
   float r = x + y;
-  r = r < p->act_min ? p->act_min : r;
-  return p->act_max < r ? p->act_max : r;
+  r = r < p->min ? p->min : r;
+  return p->max < r ? p->max : r;
 }
 
 void tg_add_f32(const tg_act_f32 *p, const tg_broadcast *b, const float *in1, const float *in2, float *out) {

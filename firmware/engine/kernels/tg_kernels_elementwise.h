@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "tg_kernels.h"
 #include "tg_status.h"
 
 /* Shapes are handled extended to this many dimensions (leading 1s), TFLM's maximum. */
@@ -47,11 +48,7 @@ static inline void tg_broadcast_next(const tg_broadcast *b, int32_t *idx, int32_
   }
 }
 
-/* Float clamp of a fused activation (TFLM's ActivationFunctionWithMinMax). */
-typedef struct {
-  float act_min;
-  float act_max;
-} tg_act_f32;
+/* Float kernels clamp with tg_act_f32 of tg_kernels.h (TFLM's ActivationFunctionWithMinMax). */
 
 /* ---- ADD ---------------------------------------------------------------------------- */
 

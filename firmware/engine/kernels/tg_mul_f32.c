@@ -2,8 +2,8 @@
 
 static inline float mul_one(const tg_act_f32 *p, float x, float y) {
   float r = x * y;
-  r = r < p->act_min ? p->act_min : r;
-  return p->act_max < r ? p->act_max : r;
+  r = r < p->min ? p->min : r;
+  return p->max < r ? p->max : r;
 }
 
 void tg_mul_f32(const tg_act_f32 *p, const tg_broadcast *b, const float *in1, const float *in2, float *out) {

@@ -1,0 +1,88 @@
+/* ADD: int8 (TFLM's rescale-to-common-scale arithmetic) or float32, numpy broadcasting
+ * up to 6 dimensions, fused activation. */
+#include "tg_op_ew_support.h"
+
+enum { kInput1 = 0, kInput2 = 1 };
+enum { kOptActivation = 0 }; /* AddOptions.fused_activation_function */
+
+typedef struct {
+  tg_broadcast b;
+  tg_add_s8_params q;
+  tg_act_f32 act;
+  const tg_tensor *in1;
+  const tg_tensor *in2;
+  const tg_tensor *out;
+} add_data;
+
+/* TFLM's CalculateOpDataAdd for int8: both inputs are rescaled to twice the larger input
+ * scale after a 20-bit left shift, which keeps every multiplier below 1. */
+static tg_status add_quant(tg_ctx *ctx, const tg_tensor *in1, const tg_tensor *in2, const tg_tensor *out,
+                           tg_add_s8_params *q) {
+  const double s1 = (double)in1->scales[0];
+  const double s2 = (double)in2->scales[0];
+  const double so = (double)out->scales[0];
+  const double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
+  q->left_shift = 20;
+  const double real_out = twice_max / ((double)(1 << q->left_shift) * so);
+  if (!(real_out < 1.0)) {
+    return tg_fail(ctx, TG_ERR_QUANT, "output scale %g too small for input scales %g and %g", so, s1, s2);
+  }
+  q->input1_offset = -in1->zero_points[0];
+  q->input2_offset = -in2->zero_points[0];
+  q->output_offset = out->zero_points[0];
+  tg_quantize_multiplier(s1 / twice_max, &q->input1_multiplier, &q->input1_shift);
+  tg_quantize_multiplier(s2 / twice_max, &q->input2_multiplier, &q->input2_shift);
+  tg_quantize_multiplier(real_out, &q->output_multiplier, &q->output_shift);
+  return TG_OK;
+}
+
+static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
+  tg_tensor *in1, *in2, *out;
+  tg_status s;
+  if ((s = tg_ew_arity(ctx, node, 2)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kInput1, "input1", 0, &in1)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kInput2, "input2", 0, &in2)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
+  if ((s = tg_ew_same_type(ctx, in1, "input1", out)) != TG_OK) return s;
+  if ((s = tg_op_check_type(ctx, in2, "input2", in1->type)) != TG_OK) return s;
+  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
+
+  add_data *d = (add_data *)tg_ew_alloc(ctx, sizeof(add_data));
+  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+  int32_t bad = -1;
+  if (tg_broadcast_shapes(in1->dims, in1->ndims, in2->dims, in2->ndims, out->dims, out->ndims, &d->b, &bad) != TG_OK) {
+    char a[TG_EW_SHAPE_CHARS], b[TG_EW_SHAPE_CHARS], c[TG_EW_SHAPE_CHARS];
+    return tg_fail(ctx, TG_ERR_SHAPE, "input1 %s and input2 %s do not broadcast to output %s",
+                   tg_ew_shape(in1->dims, in1->ndims, a, sizeof a), tg_ew_shape(in2->dims, in2->ndims, b, sizeof b),
+                   tg_ew_shape(out->dims, out->ndims, c, sizeof c));
+  }
+  if (in1->type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, in1, "input1")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, in2, "input2")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
+    if ((s = add_quant(ctx, in1, in2, out, &d->q)) != TG_OK) return s;
+    if ((s = tg_op_act_range_s8(ctx, activation, out, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+  } else {
+    tg_activation_range_f32(activation, &d->act.min, &d->act.max);
+  }
+  d->in1 = in1;
+  d->in2 = in2;
+  d->out = out;
+  node->user_data = d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+static tg_status add_eval(tg_ctx *ctx, const tg_node *node) {
+  (void)ctx;
+  const add_data *d = (const add_data *)node->user_data;
+  if (d->out->type == TG_INT8) {
+    tg_add_s8(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data, (int8_t *)d->out->data);
+  } else {
+    tg_add_f32(&d->act, &d->b, (const float *)d->in1->data, (const float *)d->in2->data, (float *)d->out->data);
+  }
+  return TG_OK;
+}
+
+const tg_op tg_op_add = {TG_BUILTIN_ADD, "ADD", add_prepare, add_eval};

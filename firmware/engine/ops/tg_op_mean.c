@@ -1,0 +1,136 @@
+/* MEAN over a constant list of axes (negative axes count from the end, duplicates
+ * ignored), keep_dims or not: int8 as TFLM's QuantizedMeanOrSum (requantized to the output
+ * scale with 1/count folded into the multiplier) or float32. */
+#include "tg_op_ew_support.h"
+
+enum { kInput = 0, kAxis = 1 };
+enum { kOptKeepDims = 0 }; /* ReducerOptions.keep_dims */
+
+/* |sum of count int8 values| must fit int32 (the kernel sums in int32). */
+#define TG_MEAN_MAX_COUNT (INT32_MAX / 256)
+
+typedef struct {
+  tg_mean_params p;
+  const tg_tensor *in;
+  const tg_tensor *out;
+} mean_data;
+
+/* Marks the reduced dims of the input; fails on an axis outside [-ndims, ndims). */
+static tg_status resolve_axes(tg_ctx *ctx, const tg_tensor *axis, const tg_tensor *in, uint8_t *reduced) {
+  const int32_t *values = NULL;
+  tg_status s = tg_ew_const_i32(ctx, axis, "axis", &values);
+  if (s != TG_OK) return s;
+  if (axis->ndims > 1) return tg_fail(ctx, TG_ERR_SHAPE, "axis rank %d, expected 0 or 1", (int)axis->ndims);
+  for (int32_t d = 0; d < TG_MAX_DIMS; ++d) reduced[d] = 0;
+  for (int32_t i = 0; i < axis->elements; ++i) {
+    const int32_t a = values[i] < 0 ? values[i] + in->ndims : values[i];
+    if (a < 0 || a >= in->ndims) {
+      return tg_fail(ctx, TG_ERR_SHAPE, "axis %d outside input rank %d", (int)values[i], (int)in->ndims);
+    }
+    reduced[a] = 1;
+  }
+  return TG_OK;
+}
+
+/* The output shape TFLite computes: reduced dims become 1 (keep_dims) or disappear. */
+static tg_status check_output(tg_ctx *ctx, const tg_tensor *in, const uint8_t *reduced, uint8_t keep_dims,
+                              const tg_tensor *out) {
+  int32_t expect[TG_MAX_DIMS];
+  int32_t n = 0;
+  for (int32_t d = 0; d < in->ndims; ++d) {
+    if (!reduced[d]) {
+      expect[n++] = in->dims[d];
+    } else if (keep_dims) {
+      expect[n++] = 1;
+    }
+  }
+  int same = n == out->ndims;
+  for (int32_t d = 0; same && d < n; ++d) same = expect[d] == out->dims[d];
+  if (!same) {
+    char a[TG_EW_SHAPE_CHARS], b[TG_EW_SHAPE_CHARS];
+    return tg_fail(ctx, TG_ERR_SHAPE, "output %s, expected %s (keep_dims %d)",
+                   tg_ew_shape(out->dims, out->ndims, a, sizeof a), tg_ew_shape(expect, n, b, sizeof b),
+                   (int)keep_dims);
+  }
+  return TG_OK;
+}
+
+/* TFLM folds 1/count into the multiplier: shift by floor(log2(count)) (at most 32 and
+ * keeping the final shift >= -31), then divide by count in 64 bits. */
+static void fold_count(int32_t count, int32_t *multiplier, int32_t *shift) {
+  int32_t log2 = 0;
+  while (((int64_t)1 << (log2 + 1)) <= (int64_t)count) ++log2;
+  int32_t k = log2 < 32 ? log2 : 32;
+  if (k > 31 + *shift) k = 31 + *shift;
+  *multiplier = (int32_t)(((int64_t)*multiplier << k) / count);
+  *shift -= k;
+}
+
+static tg_status mean_prepare(tg_ctx *ctx, tg_node *node) {
+  tg_tensor *in, *axis, *out;
+  tg_status s;
+  if ((s = tg_ew_arity(ctx, node, 2)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &in)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, kAxis, "axis", 0, &axis)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
+  if ((s = tg_ew_same_type(ctx, in, "input", out)) != TG_OK) return s;
+  if (in->ndims > TG_EW_DIMS) return tg_fail(ctx, TG_ERR_SHAPE, "input rank %d above %d", (int)in->ndims, TG_EW_DIMS);
+  for (int32_t d = 0; d < in->ndims; ++d) {
+    if (in->dims[d] <= 0) return tg_fail(ctx, TG_ERR_SHAPE, "input dimension %d is %d", (int)d, (int)in->dims[d]);
+  }
+  uint8_t reduced[TG_MAX_DIMS];
+  if ((s = resolve_axes(ctx, axis, in, reduced)) != TG_OK) return s;
+  const uint8_t keep_dims = tg_fb_bool(&node->options, kOptKeepDims, 0);
+  if ((s = check_output(ctx, in, reduced, keep_dims, out)) != TG_OK) return s;
+
+  mean_data *d = (mean_data *)tg_ew_alloc(ctx, sizeof(mean_data));
+  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+  tg_mean_params *p = &d->p;
+  int32_t stride = 1;
+  int32_t strides[TG_MAX_DIMS];
+  for (int32_t dim = in->ndims - 1; dim >= 0; --dim) {
+    strides[dim] = stride;
+    stride *= in->dims[dim];
+  }
+  p->count = 1;
+  for (int32_t dim = 0; dim < in->ndims; ++dim) {
+    if (reduced[dim]) {
+      p->reduced_dims[p->n_reduced] = in->dims[dim];
+      p->reduced_strides[p->n_reduced++] = strides[dim];
+      p->count *= in->dims[dim];
+    } else {
+      p->kept_dims[p->n_kept] = in->dims[dim];
+      p->kept_strides[p->n_kept++] = strides[dim];
+    }
+  }
+  if (in->type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
+    if (p->count > TG_MEAN_MAX_COUNT) {
+      return tg_fail(ctx, TG_ERR_SHAPE, "%d elements per mean, above %d", (int)p->count, (int)TG_MEAN_MAX_COUNT);
+    }
+    p->input_zero_point = in->zero_points[0];
+    p->output_zero_point = out->zero_points[0];
+    const double real = (double)in->scales[0] / (double)out->scales[0];
+    if ((s = tg_ew_multiplier(ctx, real, "input/output scale ratio", &p->multiplier, &p->shift)) != TG_OK) return s;
+    fold_count(p->count, &p->multiplier, &p->shift);
+  }
+  d->in = in;
+  d->out = out;
+  node->user_data = d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+static tg_status mean_eval(tg_ctx *ctx, const tg_node *node) {
+  (void)ctx;
+  const mean_data *d = (const mean_data *)node->user_data;
+  if (d->in->type == TG_INT8) {
+    tg_mean_s8(&d->p, (const int8_t *)d->in->data, (int8_t *)d->out->data);
+  } else {
+    tg_mean_f32(&d->p, (const float *)d->in->data, (float *)d->out->data);
+  }
+  return TG_OK;
+}
+
+const tg_op tg_op_mean = {TG_BUILTIN_MEAN, "MEAN", mean_prepare, mean_eval};
