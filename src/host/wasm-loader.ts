@@ -139,7 +139,9 @@ export class TfliteWasm {
   linesSince(mark: number): string[] {
     const { lines, count } = this.log;
     const fresh = Math.min(count - mark, lines.length);
-    return lines.slice(lines.length - fresh).filter((l) => !l.startsWith('INFO:'));
+    return lines
+      .slice(lines.length - fresh)
+      .filter((l) => l.trim() !== '' && !l.startsWith('INFO:'));
   }
 
   /**
