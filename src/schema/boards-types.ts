@@ -1,6 +1,6 @@
 // TypeScript form of schemas/boards.schema.json (the agent's board inventory).
 // loadBoardsFile returns a `BoardsFile` with the schema's defaults filled in (serial
-// baud, command timeouts, PPK2 marker channel). Change together with the schema.
+// baud, command timeouts). Change together with the schema.
 import type { Core, QemuMachine } from './result-types.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface MeterSpec {
   kind: MeterKind;
   /** Required for ppk2 and lpm01a, absent for emulated. */
   serial?: SerialPortSpec;
-  /** PPK2 digital channel D0-D7 carrying the GPIO marker; default 0. */
+  /** PPK2 digital channel D0-D7 carrying the GPIO marker; required for ppk2 only. */
   markerChannel?: number;
   /** Supply voltage fed to the board, millivolts. */
   supplyMv?: number;

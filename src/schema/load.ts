@@ -75,8 +75,8 @@ export function parseDocumentText<S extends SchemaName>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax !== undefined) {
-    const [start] = syntax.linePos ?? [];
-    const at = start === undefined ? undefined : { line: start.line, column: start.col };
+    const { line, col } = lineCounter.linePos(syntax.pos[0]);
+    const at = { line, column: col };
     throw new DocumentError('syntax', source, `invalid YAML: ${syntax.message.split('\n')[0]}`, at);
   }
   if (doc.contents === null) {
@@ -145,7 +145,7 @@ function locate(doc: Document, p: SchemaProblem): number | undefined {
     if (keyNode?.range) return keyNode.range[0];
   }
   const viaKey = via?.key as Node | undefined;
-  if (isCollection(node) && !node.flow && viaKey?.range) return viaKey.range[0];
+  if (isCollection(node) && viaKey?.range) return viaKey.range[0];
   if (isScalar(node) || isCollection(node)) {
     if (node.range) return node.range[0];
   }
