@@ -3,20 +3,10 @@
 // and every problem is a ModelError naming the file and the place.
 
 import { FlatView, type Table } from './flatbuffer-view.ts';
+import { readOptions } from './options-codec.ts';
+import { F, FILE_IDENTIFIER, SCHEMA_VERSION, builtinName, elementBytes } from './tflite-schema.ts';
 import {
-  F,
-  OPTIONS,
-  FILE_IDENTIFIER,
-  SCHEMA_VERSION,
-  builtinName,
-  elementBytes,
-} from './tflite-schema.ts';
-import {
-  ACTIVATIONS,
   TENSOR_TYPES,
-  type Activation,
-  type BuiltinOptions,
-  type Padding,
   type Buffer,
   type Model,
   type Operator,
@@ -263,105 +253,4 @@ function readOperator(
       : v.subtable(t, F.Operator.builtinOptions, 'builtin_options', `${where}: options`);
   const options = type === 0 ? null : readOptions(v, type, table, `${where}: options`);
   return { opcodeIndex, inputs, outputs, options };
-}
-
-/** Stands in for an absent options table: every field reads as its schema default. */
-const EMPTY_TABLE: Table = { pos: 0, vtable: 0, vtableSize: 0, tableSize: 0, where: '' };
-
-function readOptions(v: FlatView, type: number, t: Table | null, where: string): BuiltinOptions {
-  const o = t ?? { ...EMPTY_TABLE, where };
-  const padding = (id: number): Padding => {
-    const x = v.int8(o, id, 'padding', 0);
-    if (x !== 0 && x !== 1) v.fail('bad-enum', `${where}: padding ${x} is neither SAME nor VALID`);
-    return x === 0 ? 'SAME' : 'VALID';
-  };
-  const activation = (id: number): Activation => {
-    const x = v.int8(o, id, 'fused_activation_function', 0);
-    const a = ACTIVATIONS[x];
-    if (a === undefined) v.fail('bad-enum', `${where}: unknown fused activation ${x}`);
-    return a;
-  };
-  const int = (id: number, name: string, dflt = 0): number => v.int32(o, id, name, dflt);
-  const bool = (id: number, name: string, dflt = false): boolean => v.bool(o, id, name, dflt);
-  switch (type) {
-    case OPTIONS.Conv2DOptions: {
-      const C = F.Conv2DOptions;
-      return {
-        kind: 'Conv2DOptions',
-        padding: padding(C.padding),
-        strideW: int(C.strideW, 'stride_w'),
-        strideH: int(C.strideH, 'stride_h'),
-        activation: activation(C.activation),
-        dilationW: int(C.dilationW, 'dilation_w_factor', 1),
-        dilationH: int(C.dilationH, 'dilation_h_factor', 1),
-      };
-    }
-    case OPTIONS.DepthwiseConv2DOptions: {
-      const D = F.DepthwiseConv2DOptions;
-      return {
-        kind: 'DepthwiseConv2DOptions',
-        padding: padding(D.padding),
-        strideW: int(D.strideW, 'stride_w'),
-        strideH: int(D.strideH, 'stride_h'),
-        depthMultiplier: int(D.depthMultiplier, 'depth_multiplier'),
-        activation: activation(D.activation),
-        dilationW: int(D.dilationW, 'dilation_w_factor', 1),
-        dilationH: int(D.dilationH, 'dilation_h_factor', 1),
-      };
-    }
-    case OPTIONS.FullyConnectedOptions: {
-      const FC = F.FullyConnectedOptions;
-      const format = v.int8(o, FC.weightsFormat, 'weights_format', 0);
-      if (format !== 0 && format !== 1) v.fail('bad-enum', `${where}: weights_format ${format}`);
-      return {
-        kind: 'FullyConnectedOptions',
-        activation: activation(FC.activation),
-        weightsFormat: format === 0 ? 'DEFAULT' : 'SHUFFLED4x16INT8',
-        keepNumDims: bool(FC.keepNumDims, 'keep_num_dims'),
-        asymmetricQuantizeInputs: bool(FC.asymmetricQuantizeInputs, 'asymmetric_quantize_inputs'),
-      };
-    }
-    case OPTIONS.Pool2DOptions: {
-      const P = F.Pool2DOptions;
-      return {
-        kind: 'Pool2DOptions',
-        padding: padding(P.padding),
-        strideW: int(P.strideW, 'stride_w'),
-        strideH: int(P.strideH, 'stride_h'),
-        filterW: int(P.filterW, 'filter_width'),
-        filterH: int(P.filterH, 'filter_height'),
-        activation: activation(P.activation),
-      };
-    }
-    case OPTIONS.AddOptions:
-      return {
-        kind: 'AddOptions',
-        activation: activation(F.AddOptions.activation),
-        potScaleInt16: bool(F.AddOptions.potScaleInt16, 'pot_scale_int16', true),
-      };
-    case OPTIONS.MulOptions:
-      return { kind: 'MulOptions', activation: activation(F.MulOptions.activation) };
-    case OPTIONS.ReshapeOptions: {
-      const newShape = v.int32s(o, F.ReshapeOptions.newShape, 'new_shape') ?? [];
-      return { kind: 'ReshapeOptions', newShape };
-    }
-    case OPTIONS.SoftmaxOptions:
-      return { kind: 'SoftmaxOptions', beta: v.float32(o, F.SoftmaxOptions.beta, 'beta', 0) };
-    case OPTIONS.ReducerOptions:
-      return { kind: 'ReducerOptions', keepDims: bool(F.ReducerOptions.keepDims, 'keep_dims') };
-    case OPTIONS.ConcatenationOptions:
-      return {
-        kind: 'ConcatenationOptions',
-        axis: int(F.ConcatenationOptions.axis, 'axis'),
-        activation: activation(F.ConcatenationOptions.activation),
-      };
-    case OPTIONS.PadOptions:
-      return { kind: 'PadOptions' };
-    case OPTIONS.QuantizeOptions:
-      return { kind: 'QuantizeOptions' };
-    case OPTIONS.DequantizeOptions:
-      return { kind: 'DequantizeOptions' };
-    default:
-      return { kind: 'Unknown', type };
-  }
 }

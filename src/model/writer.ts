@@ -9,19 +9,17 @@ import {
   F,
   FIELD_COUNT,
   FILE_IDENTIFIER,
-  OPTIONS,
   PLACEHOLDER_FOR_GREATER_OP_CODES,
   SCHEMA_VERSION,
 } from './tflite-schema.ts';
 import {
-  ACTIVATIONS,
   TENSOR_TYPES,
-  type BuiltinOptions,
   type Model,
   type Operator,
   type Quantization,
   type Tensor,
 } from './types.ts';
+import { writeOptions } from './options-codec.ts';
 import { validateModel } from './validate.ts';
 
 export interface WriteOptions {
@@ -177,94 +175,6 @@ function writeOperator(b: Builder, op: Operator): number {
     b.addFieldOffset(F.Operator.builtinOptions, options.table, 0);
   }
   return b.endObject();
-}
-
-const act = (a: (typeof ACTIVATIONS)[number]): number => ACTIVATIONS.indexOf(a);
-const pad = (p: 'SAME' | 'VALID'): number => (p === 'SAME' ? 0 : 1);
-
-/** Writes an options table; returns it with its union type number. */
-function writeOptions(b: Builder, o: BuiltinOptions): { type: number; table: number } {
-  switch (o.kind) {
-    case 'Conv2DOptions': {
-      const C = F.Conv2DOptions;
-      b.startObject(FIELD_COUNT.Conv2DOptions);
-      b.addFieldInt8(C.padding, pad(o.padding), 0);
-      b.addFieldInt32(C.strideW, o.strideW, 0);
-      b.addFieldInt32(C.strideH, o.strideH, 0);
-      b.addFieldInt8(C.activation, act(o.activation), 0);
-      b.addFieldInt32(C.dilationW, o.dilationW, 1);
-      b.addFieldInt32(C.dilationH, o.dilationH, 1);
-      return { type: OPTIONS.Conv2DOptions, table: b.endObject() };
-    }
-    case 'DepthwiseConv2DOptions': {
-      const D = F.DepthwiseConv2DOptions;
-      b.startObject(FIELD_COUNT.DepthwiseConv2DOptions);
-      b.addFieldInt8(D.padding, pad(o.padding), 0);
-      b.addFieldInt32(D.strideW, o.strideW, 0);
-      b.addFieldInt32(D.strideH, o.strideH, 0);
-      b.addFieldInt32(D.depthMultiplier, o.depthMultiplier, 0);
-      b.addFieldInt8(D.activation, act(o.activation), 0);
-      b.addFieldInt32(D.dilationW, o.dilationW, 1);
-      b.addFieldInt32(D.dilationH, o.dilationH, 1);
-      return { type: OPTIONS.DepthwiseConv2DOptions, table: b.endObject() };
-    }
-    case 'FullyConnectedOptions': {
-      const FC = F.FullyConnectedOptions;
-      b.startObject(FIELD_COUNT.FullyConnectedOptions);
-      b.addFieldInt8(FC.activation, act(o.activation), 0);
-      b.addFieldInt8(FC.weightsFormat, o.weightsFormat === 'DEFAULT' ? 0 : 1, 0);
-      b.addFieldInt8(FC.keepNumDims, o.keepNumDims ? 1 : 0, 0);
-      b.addFieldInt8(FC.asymmetricQuantizeInputs, o.asymmetricQuantizeInputs ? 1 : 0, 0);
-      return { type: OPTIONS.FullyConnectedOptions, table: b.endObject() };
-    }
-    case 'Pool2DOptions': {
-      const P = F.Pool2DOptions;
-      b.startObject(FIELD_COUNT.Pool2DOptions);
-      b.addFieldInt8(P.padding, pad(o.padding), 0);
-      b.addFieldInt32(P.strideW, o.strideW, 0);
-      b.addFieldInt32(P.strideH, o.strideH, 0);
-      b.addFieldInt32(P.filterW, o.filterW, 0);
-      b.addFieldInt32(P.filterH, o.filterH, 0);
-      b.addFieldInt8(P.activation, act(o.activation), 0);
-      return { type: OPTIONS.Pool2DOptions, table: b.endObject() };
-    }
-    case 'AddOptions':
-      b.startObject(FIELD_COUNT.AddOptions);
-      b.addFieldInt8(F.AddOptions.activation, act(o.activation), 0);
-      b.addFieldInt8(F.AddOptions.potScaleInt16, o.potScaleInt16 ? 1 : 0, 1);
-      return { type: OPTIONS.AddOptions, table: b.endObject() };
-    case 'MulOptions':
-      b.startObject(FIELD_COUNT.MulOptions);
-      b.addFieldInt8(F.MulOptions.activation, act(o.activation), 0);
-      return { type: OPTIONS.MulOptions, table: b.endObject() };
-    case 'ReshapeOptions': {
-      const newShape = int32Vector(b, o.newShape);
-      b.startObject(FIELD_COUNT.ReshapeOptions);
-      b.addFieldOffset(F.ReshapeOptions.newShape, newShape, 0);
-      return { type: OPTIONS.ReshapeOptions, table: b.endObject() };
-    }
-    case 'SoftmaxOptions':
-      b.startObject(FIELD_COUNT.SoftmaxOptions);
-      b.addFieldFloat32(F.SoftmaxOptions.beta, o.beta, 0);
-      return { type: OPTIONS.SoftmaxOptions, table: b.endObject() };
-    case 'ReducerOptions':
-      b.startObject(FIELD_COUNT.ReducerOptions);
-      b.addFieldInt8(F.ReducerOptions.keepDims, o.keepDims ? 1 : 0, 0);
-      return { type: OPTIONS.ReducerOptions, table: b.endObject() };
-    case 'ConcatenationOptions':
-      b.startObject(FIELD_COUNT.ConcatenationOptions);
-      b.addFieldInt32(F.ConcatenationOptions.axis, o.axis, 0);
-      b.addFieldInt8(F.ConcatenationOptions.activation, act(o.activation), 0);
-      return { type: OPTIONS.ConcatenationOptions, table: b.endObject() };
-    case 'PadOptions':
-    case 'QuantizeOptions':
-    case 'DequantizeOptions':
-      b.startObject(0);
-      return { type: OPTIONS[o.kind], table: b.endObject() };
-    case 'Unknown':
-      // validateModel refuses these; reaching here is a bug in the validation.
-      throw new ModelError('unwritable-options', '<model>', `options of union type ${o.type}`);
-  }
 }
 
 function int32Vector(b: Builder, values: readonly number[]): number {
