@@ -34,6 +34,8 @@ export type ModelErrorCode =
   | 'bad-sentinel'
   /** The writer was asked to write options it only knows by union type number. */
   | 'unwritable-options'
+  /** A schema feature the Model cannot represent (sparse tensors). */
+  | 'unsupported'
   /** A value the schema cannot hold (e.g. a non-integer dimension, a string where an int goes). */
   | 'bad-value';
 

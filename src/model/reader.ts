@@ -135,6 +135,11 @@ function readTensor(v: FlatView, t: Table, buffers: Buffer[]): Tensor {
   const typeCode = v.int8(t, F.Tensor.type, 'type', 0);
   const type = TENSOR_TYPES[typeCode];
   if (type === undefined) v.fail('unknown-type', `${where}: unknown tensor type ${typeCode}`);
+  if (v.field(t, F.Tensor.sparsity, 4, 'sparsity') !== 0) {
+    // The Model has no place for the sparse index metadata; reading the compressed values
+    // as a dense tensor would silently misreport its size and contents.
+    v.fail('unsupported', `${where}: sparse tensors are not supported`);
+  }
   const buffer = v.uint32(t, F.Tensor.buffer, 'buffer', 0);
   if (buffer >= buffers.length) {
     v.fail(

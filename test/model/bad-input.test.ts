@@ -239,6 +239,20 @@ test('quantization: zero points and scales disagree, zero point not a safe integ
   rejects(big, 'bad-quantization', 'tensor 0 "x": quantization: zero_point[0]');
 });
 
+test('sparse tensors are refused, not misread as dense', () => {
+  const bytes = tiny();
+  const { v, tensors } = locateMain(bytes);
+  // Point tensor 1's vtable slot for `sparsity` (past its written fields) at its shape
+  // field: any table offset makes the field present, which is all the reader checks.
+  const t = tensors[1];
+  const slot = 4 + 2 * F.Tensor.sparsity;
+  assert.ok(slot + 2 <= t.vtableSize, 'the writer declares every Tensor field in the vtable');
+  const shapeRel = v.field(t, F.Tensor.shape, 4, 'shape') - t.pos;
+  const patched = bytes.slice();
+  new DataView(patched.buffer).setUint16(t.vtable + slot, shapeRel, true);
+  rejects(patched, 'unsupported', 'tensor 1 "w": sparse tensors are not supported');
+});
+
 test('constant buffer size does not match shape', () => {
   const bytes = tiny();
   const { v, tensors } = locateMain(bytes);
