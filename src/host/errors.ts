@@ -10,6 +10,8 @@ export type HostRuntimeErrorCode =
   | 'unsupported-dtype'
   /** setInput/output/runOnce: wrong index, wrong typed array, wrong element count. */
   | 'input-mismatch'
+  /** A tensor has no memory yet: a dynamic output read before invoke. */
+  | 'no-data'
   /** Invoke() returned an error status. */
   | 'invoke-failed'
   /** The WASM module aborted or trapped; it is discarded and the next load starts a fresh one. */

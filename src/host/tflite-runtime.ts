@@ -36,6 +36,8 @@ export interface LoadOptions extends LoaderOptions {
   name?: string;
   /** Record per-node times (see profile()). Default false. */
   profiling?: boolean;
+  /** Capacity of the profiler's event buffer. Default 1024. */
+  maxProfilingEntries?: number;
 }
 
 export interface ProfileEntry {
@@ -46,7 +48,9 @@ export interface ProfileEntry {
 }
 
 // The interpreter's dataType string and the typed array this API exchanges for it.
-// bool travels as Uint8Array (one byte per element, as TFLite stores it).
+// bool travels as Uint8Array (one byte per element, as TFLite stores it). The runner of
+// tfjs-tflite 0.0.1-alpha.10 reports int64 as 'unknown' with no data, so the int64 entry
+// only serves a build that exposes it; DType keeps int64 for such builds.
 const DTYPES: Record<string, { dtype: DType; ctor: TypedArrayCtor }> = {
   int8: { dtype: 'int8', ctor: Int8Array },
   uint8: { dtype: 'uint8', ctor: Uint8Array },
@@ -67,10 +71,11 @@ type TypedArrayCtor =
 
 interface Port {
   spec: TensorSpec;
-  info: EmTensorInfo;
   ctor: TypedArrayCtor;
   elements: number;
 }
+
+type Side = 'input' | 'output';
 
 export class TfliteRuntime {
   private readonly wasm: TfliteWasm;
@@ -120,7 +125,7 @@ export class TfliteRuntime {
         api.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, model.length, {
           numThreads: opts.threads ?? -1,
           enableProfiling: opts.profiling ?? false,
-          maxProfilingBufferEntries: 1024,
+          maxProfilingBufferEntries: opts.maxProfilingEntries ?? 1024,
         }),
       );
       if (!status.ok()) {
@@ -134,10 +139,8 @@ export class TfliteRuntime {
       // As upstream's client does: the runner is owned by the StatusOr's value, deleted in dispose().
       runner = status.value();
       const r = runner;
-      const ins = wasm.call(`${label}: reading inputs`, () => ports(r.GetInputs(), label, 'input'));
-      const outs = wasm.call(`${label}: reading outputs`, () =>
-        ports(r.GetOutputs(), label, 'output'),
-      );
+      const ins = wasm.call(`${label}: reading inputs`, () => ports(r, label, 'input'));
+      const outs = wasm.call(`${label}: reading outputs`, () => ports(r, label, 'output'));
       return new TfliteRuntime(wasm, label, runner, ptr, ins, outs);
     } catch (e) {
       if (!wasm.poisoned) {
@@ -148,10 +151,12 @@ export class TfliteRuntime {
     }
   }
 
+  /** Names, types and shapes of the inputs, as at load. */
   get inputs(): TensorSpec[] {
     return this.ins.map((p) => ({ ...p.spec, shape: [...p.spec.shape] }));
   }
 
+  /** As at load; a dynamic output's shape after invoke is in output(i).shape. */
   get outputs(): TensorSpec[] {
     return this.outs.map((p) => ({ ...p.spec, shape: [...p.spec.shape] }));
   }
@@ -179,11 +184,14 @@ export class TfliteRuntime {
         `${where} is ${port.spec.dtype} [${port.spec.shape.join(',')}] = ${port.elements} elements, given ${data.length}`,
       );
     }
-    this.wasm.call(`${where}: writing`, () => {
-      const view = heapView(port);
-      // Same element type on both sides (checked above), so this is a plain copy.
-      (view as Uint8Array).set(data as Uint8Array);
-    });
+    const runner = this.live();
+    this.wasm.call(`${where}: writing`, () =>
+      withTensor(runner, 'input', index, (info) => {
+        const view = heapView(info, port, where);
+        // Same element type on both sides (checked above), so this is a plain copy.
+        (view as Uint8Array).set(data as Uint8Array);
+      }),
+    );
   }
 
   invoke(): void {
@@ -200,7 +208,7 @@ export class TfliteRuntime {
 
   /** A copy of output `index` (the interpreter's buffer is reused by the next invoke). */
   output(index: number): HostTensor {
-    this.live();
+    const runner = this.live();
     const port = this.outs[index];
     if (port === undefined) {
       throw new HostRuntimeError(
@@ -208,10 +216,16 @@ export class TfliteRuntime {
         `${this.label}: output ${index} does not exist (the model has ${this.outs.length})`,
       );
     }
-    const data = this.wasm.call(`${this.label}: reading output ${index}`, () =>
-      heapView(port).slice(),
+    const where = `${this.label}: output ${index} "${port.spec.name}"`;
+    return this.wasm.call(`${where}: reading`, () =>
+      withTensor(runner, 'output', index, (info) => {
+        // Re-read: a dynamic output (e.g. RESHAPE by a computed shape) changes shape on invoke.
+        const shape = parseShape(info.shape);
+        const elements = shape.reduce((a, b) => a * b, 1);
+        const data = heapView(info, { ...port, elements }, where).slice();
+        return { name: port.spec.name, dtype: port.spec.dtype, shape, data };
+      }),
     );
-    return { name: port.spec.name, dtype: port.spec.dtype, shape: [...port.spec.shape], data };
   }
 
   /** Per-node times of the last invoke; empty unless loaded with profiling: true. */
@@ -240,7 +254,6 @@ export class TfliteRuntime {
     // A poisoned module is garbage as a whole; calling into it again could trap.
     if (this.wasm.poisoned) return;
     this.wasm.call(`${this.label}: dispose`, () => {
-      for (const port of [...this.ins, ...this.outs]) port.info.delete();
       runner.delete();
       this.wasm.api._free(this.modelPtr);
     });
@@ -276,48 +289,82 @@ export async function runOnce(
   }
 }
 
-function ports(
-  vector: { size(): number; get(i: number): EmTensorInfo; delete(): void },
-  label: string,
-  kind: string,
-): Port[] {
+/**
+ * Runs fn on a fresh TensorInfo of the runner's input/output `index`. Fresh because a
+ * TensorInfo snapshots the tensor's data pointer and shape when it is created, and a
+ * dynamic tensor gets its memory (and shape) only during invoke.
+ */
+function withTensor<T>(
+  runner: EmRunner,
+  side: Side,
+  index: number,
+  fn: (info: EmTensorInfo) => T,
+): T {
+  const vector = side === 'input' ? runner.GetInputs() : runner.GetOutputs();
+  try {
+    const info = vector.get(index);
+    try {
+      return fn(info);
+    } finally {
+      info.delete();
+    }
+  } finally {
+    vector.delete();
+  }
+}
+
+function parseShape(text: string): number[] {
+  return text === '' ? [] : text.split(',').map(Number);
+}
+
+/** The load-time description of every input or output; refuses types it cannot exchange. */
+function ports(runner: EmRunner, label: string, side: Side): Port[] {
+  const vector = side === 'input' ? runner.GetInputs() : runner.GetOutputs();
   const out: Port[] = [];
   try {
     for (let i = 0; i < vector.size(); i++) {
       const info = vector.get(i);
-      const known = DTYPES[info.dataType];
-      if (known === undefined) {
+      try {
+        const known = DTYPES[info.dataType];
+        if (known === undefined) {
+          // The WASM runner names int64 (and other types it has no view for) 'unknown' and
+          // gives no data pointer for them, so such tensors cannot be exchanged at all.
+          throw new HostRuntimeError(
+            'unsupported-dtype',
+            `${label}: ${side} ${i} "${info.name}" has type "${info.dataType}", which the TFLite WASM runner cannot exchange (it supports int8, uint8, int16, int32, float32, bool; int64 shows as "unknown")`,
+          );
+        }
+        const shape = parseShape(info.shape);
+        out.push({
+          spec: { name: info.name, dtype: known.dtype, shape },
+          ctor: known.ctor,
+          elements: shape.reduce((a, b) => a * b, 1),
+        });
+      } finally {
         info.delete();
-        throw new HostRuntimeError(
-          'unsupported-dtype',
-          `${label}: ${kind} ${i} "${info.name}" is ${info.dataType}, which the host runtime does not exchange`,
-        );
       }
-      const shape = info.shape === '' ? [] : info.shape.split(',').map(Number);
-      out.push({
-        spec: { name: info.name, dtype: known.dtype, shape },
-        info,
-        ctor: known.ctor,
-        elements: shape.reduce((a, b) => a * b, 1),
-      });
     }
-  } catch (e) {
-    for (const p of out) p.info.delete();
-    throw e;
   } finally {
     vector.delete();
   }
   return out;
 }
 
-/** The tensor's bytes in the heap, typed as this API exchanges them. */
-function heapView(port: Port): TensorData {
-  const raw = port.info.data();
+/** The tensor's bytes in the heap, typed as this API exchanges them; use at once. */
+function heapView(info: EmTensorInfo, port: Port, where: string): TensorData {
+  const raw = info.data();
   const bytes = port.elements * port.ctor.BYTES_PER_ELEMENT;
+  // Address 0 is never a tensor in an emscripten heap: the tensor has no memory yet.
+  if (typeof raw !== 'object' || raw.byteOffset === 0) {
+    throw new HostRuntimeError(
+      'no-data',
+      `${where} has no data yet (a dynamic tensor gets its memory during invoke)`,
+    );
+  }
   if (raw.byteLength < bytes) {
     throw new HostRuntimeError(
       'unsupported-dtype',
-      `tensor "${port.spec.name}" (${port.spec.dtype}): the interpreter exposes ${raw.byteLength} bytes, expected ${bytes}`,
+      `${where} (${port.spec.dtype}): the interpreter exposes ${raw.byteLength} bytes, expected ${bytes}`,
     );
   }
   // The module's memory is a plain (non-shared) ArrayBuffer: the build is single-threaded.

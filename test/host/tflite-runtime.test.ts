@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostRuntimeError } from '../../src/host/errors.ts';
+import { conv2dOptions, ModelBuilder, reshapeOptions } from '../../src/model/builder.ts';
+import type { TensorType } from '../../src/model/types.ts';
+import { writeModel } from '../../src/model/writer.ts';
 import { TfliteRuntime, runOnce, type TensorData } from '../../src/host/tflite-runtime.ts';
 import { loadTfliteWasm } from '../../src/host/wasm-loader.ts';
 
@@ -251,3 +254,140 @@ test(
     assert.deepEqual(a.data, b.data);
   },
 );
+
+// ---- Models written by our builder: no shared/ needed ------------------------------------
+
+/** RESHAPE from -> to; with dynamic, the target shape is a second (int32) model input. */
+function reshapeModel(type: TensorType, from: number[], to: number[], dynamic = false): Uint8Array {
+  const b = new ModelBuilder();
+  const input = b.addTensor({ name: 'in', shape: from, type });
+  const shape = dynamic
+    ? b.addTensor({ name: 'shape', shape: [to.length], type: 'int32' })
+    : b.addTensor({ name: 'shape', shape: [to.length], type: 'int32', data: Int32Array.from(to) });
+  const output = b.addTensor({ name: 'out', shape: to, type });
+  b.addOperator(
+    'RESHAPE',
+    [input, shape],
+    [output],
+    dynamic ? null : reshapeOptions({ newShape: to }),
+  );
+  b.setInputs(dynamic ? [input, shape] : [input]);
+  b.setOutputs([output]);
+  return writeModel(b.build());
+}
+
+const EXCHANGED: { type: TensorType; data: TensorData }[] = [
+  { type: 'int8', data: Int8Array.from([-128, -1, 0, 1, 2, 127]) },
+  { type: 'uint8', data: Uint8Array.from([0, 1, 2, 128, 254, 255]) },
+  { type: 'int16', data: Int16Array.from([-32768, -1, 0, 1, 300, 32767]) },
+  { type: 'int32', data: Int32Array.from([-2147483648, -1, 0, 1, 70000, 2147483647]) },
+  { type: 'float32', data: Float32Array.from([-1.5, -0, 0, 1e-30, 3.25, 1e30]) },
+  { type: 'bool', data: Uint8Array.from([1, 0, 0, 1, 1, 0]) },
+];
+
+for (const c of EXCHANGED) {
+  test(`${c.type} tensors go in and come out unchanged (RESHAPE [2,3] -> [3,2])`, async () => {
+    const [out] = await runOnce(reshapeModel(c.type, [2, 3], [3, 2]), [c.data]);
+    assert.equal(out.dtype, c.type);
+    assert.deepEqual(out.shape, [3, 2]);
+    assert.deepEqual(out.data, c.data);
+  });
+}
+
+test('errors: int64 and float64 inputs give unsupported-dtype naming the tensor', async () => {
+  for (const type of ['int64', 'float64'] as const) {
+    await assert.rejects(
+      TfliteRuntime.load(reshapeModel(type, [2, 3], [3, 2]), { name: `${type}-reshape` }),
+      (e: unknown) =>
+        e instanceof HostRuntimeError && e.code === 'unsupported-dtype' && /"in"/.test(e.message),
+    );
+  }
+});
+
+test('a dynamic output: no-data before invoke, then the computed shape; invoke-failed on a bad shape', async () => {
+  const rt = await TfliteRuntime.load(reshapeModel('float32', [2, 3], [3, 2], true), {
+    name: 'dynamic-reshape',
+  });
+  try {
+    await rejects('no-data', () => rt.output(0));
+    const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    rt.setInput(0, x);
+    rt.setInput(1, Int32Array.from([1, 6]));
+    rt.invoke();
+    assert.deepEqual(rt.output(0).shape, [1, 6]);
+    assert.deepEqual(rt.output(0).data, x);
+    rt.setInput(1, Int32Array.from([4, 2])); // 8 elements from 6
+    assert.throws(
+      () => rt.invoke(),
+      (e: unknown) =>
+        e instanceof HostRuntimeError && e.code === 'invoke-failed' && /RESHAPE/.test(e.message),
+    );
+    rt.setInput(1, Int32Array.from([3, 2]));
+    rt.invoke();
+    assert.deepEqual(rt.output(0).shape, [3, 2]);
+    assert.deepEqual(rt.output(0).data, x);
+  } finally {
+    rt.dispose();
+  }
+});
+
+test('errors: an operator the interpreter refuses gives load-failed with its reason', async () => {
+  // This TFLite build's CONV_2D requires a bias (conv.cc: has_bias); the reason is printed
+  // by TFLite's error reporter and must reach the message.
+  const b = new ModelBuilder();
+  const x = b.addTensor({ name: 'x', shape: [1, 4, 4, 1], type: 'float32' });
+  const w = b.addTensor({
+    name: 'w',
+    shape: [1, 1, 1, 1],
+    type: 'float32',
+    data: Float32Array.from([2]),
+  });
+  const y = b.addTensor({ name: 'y', shape: [1, 4, 4, 1], type: 'float32' });
+  b.addOperator('CONV_2D', [x, w], [y], conv2dOptions({ padding: 'VALID' }));
+  b.setInputs([x]);
+  b.setOutputs([y]);
+  await assert.rejects(
+    TfliteRuntime.load(writeModel(b.build()), { name: 'conv-without-bias' }),
+    (e: unknown) =>
+      e instanceof HostRuntimeError &&
+      e.code === 'load-failed' &&
+      /conv-without-bias/.test(e.message) &&
+      /CONV_2D/.test(e.message),
+  );
+});
+
+test('profiling: per-node entries after an invoke', async () => {
+  const rt = await TfliteRuntime.load(reshapeModel('float32', [2, 3], [3, 2]), { profiling: true });
+  try {
+    assert.deepEqual(rt.profile(), []);
+    rt.setInput(0, new Float32Array(6));
+    rt.invoke();
+    const entries = rt.profile();
+    assert.ok(entries.length > 0, 'no profile entries');
+    assert.ok(entries.every((e) => e.op.length > 0 && e.ms >= 0));
+  } finally {
+    rt.dispose();
+  }
+});
+
+// Last in the file: it poisons the shared module on purpose.
+test('errors: a WASM abort gives aborted, poisons that module only, and the next load is fresh', async () => {
+  const before = await loadTfliteWasm();
+  const older = await TfliteRuntime.load(reshapeModel('int8', [2, 3], [3, 2]), { name: 'older' });
+  // A profiler buffer of 400M entries cannot be allocated: std::bad_alloc aborts the module.
+  await rejects('aborted', () =>
+    TfliteRuntime.load(reshapeModel('int8', [2, 3], [3, 2]), {
+      name: 'huge-profiler',
+      profiling: true,
+      maxProfilingEntries: 400_000_000,
+    }),
+  );
+  assert.equal(before.poisoned, true);
+  await rejects('aborted', () => older.invoke());
+  older.dispose(); // must not call into the dead module, nor throw
+  const after = await loadTfliteWasm();
+  assert.notEqual(after, before);
+  const data = Int8Array.from([1, 2, 3, 4, 5, 6]);
+  const [out] = await runOnce(reshapeModel('int8', [2, 3], [3, 2]), [data]);
+  assert.deepEqual(out.data, data);
+});
