@@ -89,7 +89,7 @@ static inline int32_t tg_fp_exp_on_negative_values(int32_t a, int integer_bits) 
 static inline int32_t tg_fp_reciprocal_iterations(int32_t half_denominator) {
   const int32_t c48_over_17 = 1515870810;      /* 48/17 in Q2 */
   const int32_t c_neg32_over_17 = -1010580540; /* -32/17 in Q2 */
-  const int32_t one_q2 = (int32_t)1 << 28;
+  const int32_t one_q2 = (int32_t)1 << 29; /* Q2: 29 fractional bits */
   int32_t x = tg_fp_add(c48_over_17, tg_fp_mul(half_denominator, c_neg32_over_17));
   for (int i = 0; i < 3; ++i) {
     const int32_t half_denominator_times_x = tg_fp_mul(half_denominator, x);
@@ -108,7 +108,7 @@ static inline int32_t tg_fp_one_over_one_plus_x(int32_t a) {
 /* (1 - a) / (1 + a) for a in [0, 1), Q0 in and out. */
 static inline int32_t tg_fp_one_minus_x_over_one_plus_x(int32_t a) {
   const int32_t x = tg_fp_reciprocal_iterations(tg_fp_rounding_half_sum(a, TG_FP_ONE_Q0));
-  return tg_fp_rescale(tg_fp_sub(x, (int32_t)1 << 28), 2, 0);
+  return tg_fp_rescale(tg_fp_sub(x, (int32_t)1 << 29), 2, 0);
 }
 
 /* logistic(a) = 1 / (1 + exp(-a)); a with integer_bits integer bits, result Q0. */

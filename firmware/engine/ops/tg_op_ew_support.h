@@ -158,8 +158,8 @@ static inline tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, t
  * that the left shift of the requantization would leave 32 bits. */
 static inline tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *multiplier,
                                          int32_t *shift) {
+  if (!(real < 2147483648.0)) return tg_fail(ctx, TG_ERR_QUANT, "%s %g is too large to requantize", what, real);
   tg_quantize_multiplier(real, multiplier, shift);
-  if (*shift > 31) return tg_fail(ctx, TG_ERR_QUANT, "%s %g is too large to requantize", what, real);
   return TG_OK;
 }
 
