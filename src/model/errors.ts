@@ -2,15 +2,22 @@
 // callers switch on it); the message names the source file and the place in the model.
 
 export type ModelErrorCode =
-  /** The file ends before a structure it declares (header, table, vector, buffer). */
+  /**
+   * A structure (header, table, vector, string, external data) runs past the end of the
+   * file: the file was cut, or an offset or length is corrupt in a way only a longer file
+   * could satisfy (the two look the same from inside the file).
+   */
   | 'truncated'
   /** The 4-byte file identifier is not "TFL3". */
   | 'identifier'
   /** The schema version is not 3 (versions 0-2 used another layout). */
   | 'unsupported-version'
-  /** A table, vtable or field offset points outside the file. */
+  /**
+   * An offset no file could satisfy: negative, past the 2 GiB reach of 32-bit offsets, a
+   * field outside its table, a malformed vtable; or external data starting past the end.
+   */
   | 'offset-out-of-range'
-  /** A vector or string length runs past the end of the file. */
+  /** A vector or string length larger than any flatbuffer can hold (2 GiB). */
   | 'vector-out-of-range'
   /** The file makes the reader touch far more bytes than it holds (shared vectors). */
   | 'budget-exceeded'

@@ -4,7 +4,7 @@
 // to read BEFORE reading, and every error is a ModelError naming `where`.
 
 import { ByteBuffer } from 'flatbuffers';
-import { ModelError } from './errors.ts';
+import { ModelError, type ModelErrorCode } from './errors.ts';
 
 /** A located table: its position, its vtable and the sizes both declare. */
 export interface Table {
@@ -49,7 +49,7 @@ export class FlatView {
     this.budget = 2 * bytes.length + 65536;
   }
 
-  fail(code: ConstructorParameters<typeof ModelError>[0], detail: string): never {
+  fail(code: ModelErrorCode, detail: string): never {
     throw new ModelError(code, this.source, detail);
   }
 
