@@ -127,8 +127,7 @@ int main(int argc, char **argv) {
 
   printf("model %s: %d layers, kernels %s, %ld samples\n", model_path, (int)layers, tg_engine_kernel_set(),
          samples);
-  printf("arena used %zu bytes (activations %zu, engine state + persistent %zu)\n", tg_engine_arena_used(e),
-         tg_engine_activation_bytes(e), tg_engine_arena_used(e) - tg_engine_activation_bytes(e));
+  printf("arena used %zu bytes (activation region %zu)\n", tg_engine_arena_used(e), tg_engine_activation_bytes(e));
   printf("%5s  %-20s %-12s %12s %12s\n", "layer", "op", "path", "mean_ns", "min_ns");
   uint64_t total = 0;
   for (int32_t i = 0; i < layers && i < MAX_LAYERS; ++i) {

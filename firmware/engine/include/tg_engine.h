@@ -34,7 +34,8 @@ const char *tg_engine_layer_op(const tg_engine *e, int32_t layer); /* "CONV_2D" 
 uint8_t tg_engine_layer_path(const tg_engine *e, int32_t layer);   /* tg_kernel_path */
 /* output 0, valid right after that layer ran (for per-layer golden checks: use layer_done to copy it) */
 const tg_tensor *tg_engine_layer_output(const tg_engine *e, int32_t layer);
-size_t tg_engine_arena_used(const tg_engine *e);       /* bytes of the arena in use after load */
+/* bytes of the arena in use after load: the smallest arena_bytes with which this model loads */
+size_t tg_engine_arena_used(const tg_engine *e);
 size_t tg_engine_activation_bytes(const tg_engine *e); /* the planned activation region alone */
 const char *tg_engine_error(const tg_engine *e); /* message of the last failure: names op/layer/tensor */
 const char *tg_engine_kernel_set(void);          /* "ref" or "opt" */

@@ -92,6 +92,7 @@ struct tg_engine {
   size_t persistent_end;     /* offset in arena: end of engine state + persistent data */
   size_t activation_offset;  /* offset in arena of the planned activation region */
   size_t activation_bytes;
+  size_t load_peak;          /* smallest arena that loads this model (planning included) */
   tg_engine_state state;
   const uint8_t *model;
   size_t model_bytes;

@@ -176,6 +176,7 @@ tg_status tg_engine_load(tg_engine *e, const uint8_t *model, size_t model_bytes)
   e->persistent_end = align_size(sizeof(tg_engine), TG_ARENA_ALIGN);
   e->activation_offset = 0;
   e->activation_bytes = 0;
+  e->load_peak = 0;
   e->state = TG_STATE_EMPTY;
   e->n_tensors = e->n_nodes = e->n_inputs = e->n_outputs = e->n_scratch = 0;
   e->tensors = NULL;
@@ -266,7 +267,7 @@ const tg_tensor *tg_engine_layer_output(const tg_engine *e, int32_t layer) {
 
 size_t tg_engine_arena_used(const tg_engine *e) {
   if (e == NULL) return 0;
-  return e->state == TG_STATE_LOADED ? e->activation_offset + e->activation_bytes : e->persistent_end;
+  return e->state == TG_STATE_LOADED ? e->load_peak : e->persistent_end;
 }
 
 size_t tg_engine_activation_bytes(const tg_engine *e) {

@@ -147,5 +147,8 @@ tg_status tg_plan_model(tg_engine *e) {
   for (int32_t k = 0; k < e->n_scratch; ++k) e->scratch_offset[k] = items[n_tensor_items + k].offset;
   e->activation_offset = act;
   e->activation_bytes = total;
+  /* Planning needs its scratch right where the activations go; for tiny models that
+   * can exceed the activations, and the arena a caller must provide is the larger. */
+  e->load_peak = act + (total > temp_bytes ? total : temp_bytes);
   return TG_OK;
 }
