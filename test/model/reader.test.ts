@@ -98,6 +98,28 @@ test('kws_ref_model: depthwise options and per-tensor activations', { skip: SKIP
   }
 });
 
+test(
+  'old-style files (deprecated_builtin_code only) resolve their operators',
+  { skip: SKIP_SHARED },
+  () => {
+    // micro_speech (TOCO) and the MLPerf KWS model predate the int32 builtin_code field.
+    for (const file of ['micro_speech_quantized.tflite', 'kws_ref_model.tflite']) {
+      const bytes = new Uint8Array(readFileSync(path.join(sharedModels, file)));
+      const { v, operatorCodes } = locateMain(bytes);
+      for (const t of operatorCodes) {
+        assert.equal(
+          v.field(t, F.OperatorCode.builtinCode, 4, 'builtin_code'),
+          0,
+          `${file}: old style`,
+        );
+      }
+      const m = readModel(bytes, file);
+      for (const c of m.operatorCodes) assert.equal(builtinCode(c.builtin), c.code);
+      assert.ok(m.operatorCodes.some((c) => c.builtin === 'DEPTHWISE_CONV_2D'));
+    }
+  },
+);
+
 test('operator code table: complete, unique, and stable anchors', () => {
   // Dense 0..209 plus the sparse 225, as in the current schema.
   assert.equal(BUILTIN_OPERATOR_CODES.length, 211);
