@@ -44,6 +44,8 @@ export function loadResultFile(path: string): ResultDocument {
 export interface LoadOptions {
   /** Fill in the schema's defaults. Default false. */
   applyDefaults?: boolean;
+  /** Default: 'json' when the source ends in .json, else 'yaml' (which also reads JSON). */
+  format?: 'json' | 'yaml';
 }
 
 /** Reads, parses and validates; throws DocumentError or SchemaError naming path. */
@@ -64,20 +66,73 @@ export function loadDocumentFile<S extends SchemaName>(
   return parseDocumentText(text, path, schema, opts);
 }
 
-/** Parses YAML or JSON text (JSON is read as YAML 1.2, which accepts it) and validates it. */
+/** Parses YAML or JSON text and validates it; throws DocumentError or SchemaError. */
 export function parseDocumentText<S extends SchemaName>(
   text: string,
   source: string,
   schema: S,
   opts: LoadOptions = {},
 ): DocumentTypes[S] {
+  const json = opts.format === 'json' || (opts.format === undefined && /\.json$/i.test(source));
+  return json ? parseJson(text, source, schema, opts) : parseYaml(text, source, schema, opts);
+}
+
+// JSON.parse is two orders of magnitude faster than the YAML parser on a 100 kB result
+// document (0.14 ms against 21 ms), and history reads many of them. The YAML parser,
+// which keeps node ranges, runs only to place the problems of an invalid document.
+function parseJson<S extends SchemaName>(
+  text: string,
+  source: string,
+  schema: S,
+  opts: LoadOptions,
+): DocumentTypes[S] {
+  if (text.trim() === '')
+    throw new DocumentError('file-empty', source, 'is empty: expected a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    // V8 names the offset ("... at position 42"); without one the text ran out.
+    const offset = Number(/position (\d+)/.exec(why)?.[1] ?? text.length);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    const what = why.replace(/ in JSON at position.*$/s, '');
+    throw new DocumentError('syntax', source, `invalid JSON: ${what}`, { line, column });
+  }
+  checkObject(value, source);
+  const problems = findProblems(schema, value, opts);
+  if (problems.length > 0) {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+    const located = doc.errors.length > 0 ? problems : locateAll(problems, doc, lineCounter);
+    throw new SchemaError(source, located);
+  }
+  return value as DocumentTypes[S];
+}
+
+function checkObject(value: unknown, source: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const found = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+    const message = `must be a mapping of fields at the top level, found ${found}`;
+    throw new DocumentError('not-an-object', source, message);
+  }
+}
+
+function parseYaml<S extends SchemaName>(
+  text: string,
+  source: string,
+  schema: S,
+  opts: LoadOptions,
+): DocumentTypes[S] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax !== undefined) {
     const { line, col } = lineCounter.linePos(syntax.pos[0]);
-    const at = { line, column: col };
-    throw new DocumentError('syntax', source, `invalid YAML: ${syntax.message.split('\n')[0]}`, at);
+    const what = syntax.message.split('\n')[0];
+    throw new DocumentError('syntax', source, `invalid YAML: ${what}`, { line, column: col });
   }
   if (doc.contents === null) {
     throw new DocumentError(
@@ -91,20 +146,10 @@ export function parseDocumentText<S extends SchemaName>(
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // Alias expansion past the limit (a "billion laughs" document) ends up here.
-    throw new DocumentError(
-      'syntax',
-      source,
-      `invalid YAML: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    const why = e instanceof Error ? e.message : String(e);
+    throw new DocumentError('syntax', source, `invalid YAML: ${why}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const found = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
-    throw new DocumentError(
-      'not-an-object',
-      source,
-      `must be a mapping of fields at the top level, found ${found}`,
-    );
-  }
+  checkObject(value, source);
   const problems = findProblems(schema, value, opts);
   if (problems.length > 0) {
     throw new SchemaError(source, locateAll(problems, doc, lineCounter));

@@ -120,6 +120,23 @@ test('rules across fields: unique model names, references to models', () => {
   );
 });
 
+test('a bad key of perModel is reported at the key', () => {
+  const text = [
+    'schemaVersion: 1',
+    'models: [{ name: kws, path: a.tflite }]',
+    'boards: [qemu-m4]',
+    'budgets:',
+    '  absolute:',
+    '    perModel:',
+    '      kws/v2: { latencyMs: 3 }',
+  ].join('\n');
+  const e = schemaError(() => parseConfigText(text, 'tinyml-gate.yml'));
+  assert.equal(
+    e.message,
+    'tinyml-gate.yml:7:7: /budgets/absolute/perModel: key "kws/v2": must start with a letter or digit and contain only letters, digits, . _ -',
+  );
+});
+
 test('a per-layer match names exactly one of op, index, name', () => {
   const base = { schemaVersion: 1, models: [{ name: 'm', path: 'm.tflite' }], boards: ['b'] };
   for (const match of [{}, { op: 'ADD', index: 1 }] as Json[]) {

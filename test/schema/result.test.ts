@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../src/model/analysis.ts';
 import { readModel } from '../../src/model/reader.ts';
-import { MAX_LISTED_PROBLEMS } from '../../src/schema/errors.ts';
-import { loadResultFile } from '../../src/schema/load.ts';
+import { DocumentError, MAX_LISTED_PROBLEMS } from '../../src/schema/errors.ts';
+import { loadResultFile, parseDocumentText } from '../../src/schema/load.ts';
 import type { ModelAnalysis, ResultDocument } from '../../src/schema/result-types.ts';
 import { findProblems, isValid, validate } from '../../src/schema/validate.ts';
 import { at, edited, fixtures, readJson, repoRoot, schemaError, type Json } from './helpers.ts';
@@ -290,3 +290,22 @@ test(
     }
   },
 );
+
+test('JSON files: syntax errors and schema problems name line:column', () => {
+  assert.throws(
+    () => parseDocumentText('{\n  "schemaVersion": 1,\n}\n', 'r.json', 'result'),
+    (e: unknown) => {
+      assert.ok(e instanceof DocumentError, String(e));
+      assert.equal(e.code, 'syntax');
+      assert.match(e.message, /^r\.json:3:1: invalid JSON: /);
+      return true;
+    },
+  );
+  const doc = edited(real, (d) => (at(d, 'layers', 2, 'ticks').n = 0));
+  const text = JSON.stringify(doc, null, 2);
+  const e = schemaError(() => parseDocumentText(text, 'r.json', 'result'));
+  const line = text.split('\n').findIndex((l) => l.includes('"n": 0')) + 1;
+  assert.ok(line > 1);
+  assert.equal(e.problems[0].line, line, e.message);
+  assert.match(e.message, /^r\.json:\d+:\d+: \/layers\/2\/ticks\/n: must be >= 1$/);
+});
