@@ -163,7 +163,7 @@ export class TfliteRuntime {
 
   /** Copies data into input `index`; its typed array and length must match the tensor. */
   setInput(index: number, data: TensorData): void {
-    this.live();
+    const runner = this.live();
     const port = this.ins[index];
     if (port === undefined) {
       throw new HostRuntimeError(
@@ -184,7 +184,6 @@ export class TfliteRuntime {
         `${where} is ${port.spec.dtype} [${port.spec.shape.join(',')}] = ${port.elements} elements, given ${data.length}`,
       );
     }
-    const runner = this.live();
     this.wasm.call(`${where}: writing`, () =>
       withTensor(runner, 'input', index, (info) => {
         const view = heapView(info, port, where);
