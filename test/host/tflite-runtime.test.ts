@@ -14,6 +14,7 @@ import type { TensorType } from '../../src/model/types.ts';
 import { writeModel } from '../../src/model/writer.ts';
 import { TfliteRuntime, runOnce, type TensorData } from '../../src/host/tflite-runtime.ts';
 import { loadTfliteWasm } from '../../src/host/wasm-loader.ts';
+import { CASES } from './reference/cases.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(repoRoot, '..', 'shared');
@@ -171,24 +172,21 @@ test('errors: garbage bytes and an empty model give load-failed', async () => {
   await rejects('load-failed', () => TfliteRuntime.load(new Uint8Array(0)));
 });
 
-test(
-  'errors: wrong input size, type, index and count give input-mismatch',
-  { skip: absent },
-  async () => {
-    const rt = await TfliteRuntime.load(model('ic_resnet8_int8'), { name: 'ic_resnet8_int8' });
-    try {
-      await rejects('input-mismatch', () => rt.setInput(0, new Int8Array(3071)));
-      assert.throws(() => rt.setInput(0, new Int8Array(3071)), /input_1_int8/);
-      await rejects('input-mismatch', () => rt.setInput(0, new Float32Array(3072)));
-      await rejects('input-mismatch', () => rt.setInput(0, new Uint8Array(3072)));
-      await rejects('input-mismatch', () => rt.setInput(1, new Int8Array(3072)));
-      await rejects('input-mismatch', () => rt.output(1));
-    } finally {
-      rt.dispose();
-    }
-    await rejects('input-mismatch', () => runOnce(model('hello_world_int8'), []));
-  },
-);
+test('errors: wrong input size, type, index and count give input-mismatch', async () => {
+  const bytes = reshapeModel('int8', [2, 3], [3, 2]);
+  const rt = await TfliteRuntime.load(bytes, { name: 'reshape-int8' });
+  try {
+    await rejects('input-mismatch', () => rt.setInput(0, new Int8Array(5)));
+    assert.throws(() => rt.setInput(0, new Int8Array(5)), /reshape-int8: input 0 "in"/);
+    await rejects('input-mismatch', () => rt.setInput(0, new Float32Array(6)));
+    await rejects('input-mismatch', () => rt.setInput(0, new Uint8Array(6)));
+    await rejects('input-mismatch', () => rt.setInput(1, new Int8Array(6)));
+    await rejects('input-mismatch', () => rt.output(1));
+  } finally {
+    rt.dispose();
+  }
+  await rejects('input-mismatch', () => runOnce(bytes, []));
+});
 
 test(
   'errors: a model whose weights were zeroed gives invoke-failed, then the module still works',
@@ -216,18 +214,14 @@ test(
   },
 );
 
-test(
-  'errors: use after dispose gives disposed; dispose is idempotent',
-  { skip: absent },
-  async () => {
-    const rt = await TfliteRuntime.load(model('hello_world_int8'));
-    rt.dispose();
-    rt.dispose();
-    await rejects('disposed', () => rt.invoke());
-    await rejects('disposed', () => rt.setInput(0, new Int8Array(1)));
-    await rejects('disposed', () => rt.output(0));
-  },
-);
+test('errors: use after dispose gives disposed; dispose is idempotent', async () => {
+  const rt = await TfliteRuntime.load(reshapeModel('int8', [1], [1]));
+  rt.dispose();
+  rt.dispose();
+  await rejects('disposed', () => rt.invoke());
+  await rejects('disposed', () => rt.setInput(0, new Int8Array(1)));
+  await rejects('disposed', () => rt.output(0));
+});
 
 test('errors: a folder without the WASM build gives wasm-load-failed', async () => {
   const empty = mkdtempSync(path.join(tmpdir(), 'tg-wasm-'));
@@ -241,19 +235,18 @@ test('errors: a folder without the WASM build gives wasm-load-failed', async () 
   }
 });
 
-test(
-  'the module is loaded once per process and the plain build also works',
-  { skip: absent },
-  async () => {
-    assert.equal(await loadTfliteWasm(), await loadTfliteWasm());
-    const plain = await loadTfliteWasm({ variant: 'plain' });
-    assert.equal(plain.variant, 'plain');
-    const data = new Int8Array(1).fill(-100);
-    const [a] = await runOnce(model('hello_world_int8'), [data], { variant: 'plain' });
-    const [b] = await runOnce(model('hello_world_int8'), [data], { variant: 'simd' });
-    assert.deepEqual(a.data, b.data);
-  },
-);
+test('the module is loaded once per process, and the plain build computes what the SIMD one does', async () => {
+  assert.equal(await loadTfliteWasm(), await loadTfliteWasm());
+  const plain = await loadTfliteWasm({ variant: 'plain' });
+  assert.equal(plain.variant, 'plain');
+  // Every int8 operator row of the operator table, on both builds.
+  for (const c of CASES.filter((row) => row.dtype === 'int8')) {
+    const made = c.make();
+    const [a] = await runOnce(made.model, made.inputs, { variant: 'plain' });
+    const [b] = await runOnce(made.model, made.inputs, { variant: 'simd' });
+    assert.deepEqual(a.data, b.data, `${c.op} ${c.name}`);
+  }
+});
 
 // ---- Models written by our builder: no shared/ needed ------------------------------------
 
