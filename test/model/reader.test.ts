@@ -8,6 +8,8 @@ import { ModelBuilder, conv2dOptions } from '../../src/model/builder.ts';
 import { readModel } from '../../src/model/reader.ts';
 import {
   F,
+  OPTIONS,
+  optionsUnionName,
   builtinCode,
   builtinName,
   BUILTIN_OPERATOR_CODES,
@@ -42,6 +44,50 @@ for (const facts of SHARED_MODELS) {
     // Constants reference non-empty buffers, activations the empty sentinel or an empty one.
     for (const t of sg.tensors) assert.ok(t.buffer < m.buffers.length);
     assert.equal(m.buffers[0].data.length, 0);
+  });
+}
+
+/** Output size of a windowed operator, by the TFLite padding rules. */
+function outSize(
+  padding: 'SAME' | 'VALID',
+  input: number,
+  filter: number,
+  stride: number,
+  dilation: number,
+): number {
+  const effective = (filter - 1) * dilation + 1;
+  return padding === 'SAME'
+    ? Math.ceil(input / stride)
+    : Math.floor((input - effective) / stride) + 1;
+}
+
+for (const facts of SHARED_MODELS) {
+  // If a field id were wrong (stride read from the filter slot, padding from activation...),
+  // the decoded options would not reproduce the converter's own output shapes.
+  test(`${facts.file}: decoded options reproduce the output shapes`, { skip: SKIP_SHARED }, () => {
+    const m = readModel(readFileSync(path.join(sharedModels, facts.file)), facts.file);
+    const sg = m.subgraphs[0];
+    let checked = 0;
+    for (const op of sg.operators) {
+      const o = op.options;
+      const input = sg.tensors[op.inputs[0]].shape;
+      const output = sg.tensors[op.outputs[0]].shape;
+      if (o?.kind === 'Conv2DOptions' || o?.kind === 'DepthwiseConv2DOptions') {
+        const w = sg.tensors[op.inputs[1]].shape;
+        assert.equal(output[1], outSize(o.padding, input[1], w[1], o.strideH, o.dilationH));
+        assert.equal(output[2], outSize(o.padding, input[2], w[2], o.strideW, o.dilationW));
+        checked++;
+      } else if (o?.kind === 'Pool2DOptions') {
+        assert.equal(output[1], outSize(o.padding, input[1], o.filterH, o.strideH, 1));
+        assert.equal(output[2], outSize(o.padding, input[2], o.filterW, o.strideW, 1));
+        assert.equal(output[3], input[3]);
+        checked++;
+      } else if (o?.kind === 'SoftmaxOptions') {
+        assert.equal(o.beta, 1);
+      }
+    }
+    const windowed = facts.operators.filter((n) => /CONV_2D|POOL_2D/.test(n)).length;
+    assert.equal(checked, windowed);
   });
 }
 
@@ -144,6 +190,28 @@ test('operator code table: complete, unique, and stable anchors', () => {
     assert.equal(builtinName(code), name);
   }
   assert.equal(builtinName(210), undefined);
+});
+
+test('BuiltinOptions union numbers of the decoded kinds', () => {
+  // Checked against the schema's union declaration order (NONE = 0).
+  assert.deepEqual(OPTIONS, {
+    Conv2DOptions: 1,
+    DepthwiseConv2DOptions: 2,
+    Pool2DOptions: 5,
+    FullyConnectedOptions: 8,
+    SoftmaxOptions: 9,
+    ConcatenationOptions: 10,
+    AddOptions: 11,
+    ReshapeOptions: 17,
+    MulOptions: 21,
+    PadOptions: 22,
+    ReducerOptions: 27,
+    DequantizeOptions: 38,
+    QuantizeOptions: 89,
+  });
+  assert.equal(optionsUnionName(126), 'RightShiftOptions');
+  assert.equal(optionsUnionName(127), undefined);
+  assert.equal(optionsUnionName(0), undefined);
 });
 
 function convModel(): Uint8Array {
