@@ -48,6 +48,10 @@ static int usage(void) {
   return 2;
 }
 
+static int run(const char *model_path, const uint8_t *model, size_t model_bytes, const char *in_path,
+               const uint8_t *inputs, size_t in_bytes, const char *out_path, const char *layers_dir,
+               long samples_limit, uint8_t *arena, size_t arena_bytes);
+
 int main(int argc, char **argv) {
   if (argc < 4) return usage();
   const char *model_path = argv[1], *in_path = argv[2], *out_path = argv[3];
@@ -65,11 +69,23 @@ int main(int argc, char **argv) {
       return usage();
     }
   }
-  size_t model_bytes, in_bytes;
+  size_t model_bytes = 0, in_bytes = 0;
   uint8_t *model = tg_read_file(model_path, &model_bytes);
   uint8_t *inputs = model != NULL ? tg_read_file(in_path, &in_bytes) : NULL;
   uint8_t *arena = aligned_alloc(16, (arena_bytes + 15u) & ~(size_t)15u);
-  if (model == NULL || inputs == NULL || arena == NULL) return 2;
+  const int rc = (model == NULL || inputs == NULL || arena == NULL)
+                     ? 2
+                     : run(model_path, model, model_bytes, in_path, inputs, in_bytes, out_path, layers_dir,
+                           samples_limit, arena, arena_bytes);
+  free(model);
+  free(inputs);
+  free(arena);
+  return rc;
+}
+
+static int run(const char *model_path, const uint8_t *model, size_t model_bytes, const char *in_path,
+               const uint8_t *inputs, size_t in_bytes, const char *out_path, const char *layers_dir,
+               long samples_limit, uint8_t *arena, size_t arena_bytes) {
   tg_engine *e = tg_engine_init(arena, arena_bytes);
   if (e == NULL) {
     fprintf(stderr, "tg_run: arena of %zu bytes cannot hold the engine state\n", arena_bytes);
@@ -114,6 +130,7 @@ int main(int argc, char **argv) {
     s = tg_engine_invoke(e, &prof);
     if (s != TG_OK) {
       fprintf(stderr, "tg_run: sample %ld: %s: %s\n", k, tg_status_name(s), tg_engine_error(e));
+      free(outputs);
       return 1;
     }
     uint8_t *dst = outputs + (size_t)k * per_out;
@@ -123,7 +140,9 @@ int main(int argc, char **argv) {
       dst += t->bytes;
     }
   }
-  if (st.failed || tg_write_file(out_path, outputs, per_out * (size_t)samples) != 0) return 1;
+  const int write_failed = st.failed || tg_write_file(out_path, outputs, per_out * (size_t)samples) != 0;
+  free(outputs);
+  if (write_failed) return 1;
 
   printf("model %s: %d layers, kernels %s, %ld samples\n", model_path, (int)layers, tg_engine_kernel_set(),
          samples);
@@ -137,9 +156,5 @@ int main(int argc, char **argv) {
            path_name(tg_engine_layer_path(e, i)), (unsigned long long)mean, (unsigned long)st.min[i]);
   }
   printf("total mean %llu ns per inference (host, %s build)\n", (unsigned long long)total, tg_engine_kernel_set());
-  free(outputs);
-  free(inputs);
-  free(model);
-  free(arena);
   return 0;
 }
