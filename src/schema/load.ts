@@ -81,13 +81,16 @@ export function parseDocumentText<S extends SchemaName>(
 // document (0.14 ms against 21 ms), and history reads many of them. The YAML parser,
 // which keeps node ranges, runs only to place the problems of an invalid document.
 function parseJson<S extends SchemaName>(
-  text: string,
+  raw: string,
   source: string,
   schema: S,
   opts: LoadOptions,
 ): DocumentTypes[S] {
-  if (text.trim() === '')
+  // Editors on Windows may save a byte-order mark, which JSON.parse refuses.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  if (text.trim() === '') {
     throw new DocumentError('file-empty', source, 'is empty: expected a JSON object');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

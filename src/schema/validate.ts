@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import type { BoardsFile } from './boards-types.ts';
 import { crossFieldProblems } from './checks.ts';
 import type { Config } from './config-types.ts';
-import { SchemaError, type SchemaProblem } from './errors.ts';
+import { DocumentError, SchemaError, type SchemaProblem } from './errors.ts';
 import type { ModelAnalysis, ResultDocument } from './result-types.ts';
 
 export type SchemaName = 'result' | 'config' | 'boards' | 'modelAnalysis';
@@ -43,7 +43,8 @@ export function schemasDir(): string {
   );
   const found = candidates.find((dir) => existsSync(`${dir}config.schema.json`));
   if (found === undefined) {
-    throw new Error(`tinyml-gate schemas not found; looked in ${candidates.join(', ')}`);
+    const message = `schemas not found (looked in ${candidates.join(' and ')})`;
+    throw new DocumentError('file-missing', 'tinyml-gate', message);
   }
   return found;
 }

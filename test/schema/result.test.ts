@@ -309,3 +309,8 @@ test('JSON files: syntax errors and schema problems name line:column', () => {
   assert.equal(e.problems[0].line, line, e.message);
   assert.match(e.message, /^r\.json:\d+:\d+: \/layers\/2\/ticks\/n: must be >= 1$/);
 });
+
+test('a JSON file with a byte-order mark is read', () => {
+  const text = `\ufeff${JSON.stringify(real)}`;
+  assert.deepEqual(parseDocumentText(text, 'r.json', 'result'), real);
+});
