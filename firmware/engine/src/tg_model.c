@@ -397,7 +397,8 @@ tg_status tg_model_read(tg_engine *e) {
     return tg_engine_fail(e, -1, TG_ERR_MODEL_TRUNCATED,
                           "model: %lu bytes, too short for a flatbuffer", (unsigned long)e->model_bytes);
   }
-  if (memcmp(e->model + 4, "TFL3", 4) != 0) {
+  const uint8_t *id = e->model + 4;
+  if (id[0] != 'T' || id[1] != 'F' || id[2] != 'L' || id[3] != '3') {
     return tg_engine_fail(e, -1, TG_ERR_MODEL_IDENTIFIER,
                           "model: file identifier is not \"TFL3\" (not a TFLite flatbuffer)");
   }
