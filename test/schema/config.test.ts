@@ -68,6 +68,44 @@ test('JSON configuration is accepted too', () => {
   validate('config', typed, 'typed');
 });
 
+test('a Config with every optional field set is valid: the TS type and the schema agree', () => {
+  // Excess-property checks keep this literal inside the type; validate keeps it inside
+  // the schema, so a field added to only one of them fails here.
+  const full: Config = {
+    schemaVersion: 1,
+    models: [{ name: 'kws', path: 'k.tflite', floatReference: 'kf.tflite', dataset: 'd.json' }],
+    boards: ['qemu-m4', 'cortex-m4'],
+    repeats: 7,
+    warmup: 0,
+    budgets: {
+      absolute: {
+        latencyMs: 1,
+        energyUj: 1,
+        flashBytes: 1,
+        ramBytes: 1,
+        minAccuracy: 1,
+        perModel: {
+          kws: { latencyMs: 2, energyUj: 2, flashBytes: 2, ramBytes: 2, minAccuracy: 2 },
+        },
+      },
+      relative: {
+        maxRegressionPct: { latency: 1, energy: 1, flash: 1, ram: 1 },
+        maxAccuracyDropPts: 0,
+      },
+      perLayer: [
+        { match: { op: 'ADD' }, model: 'kws', metric: 'energy', maxRegressionPct: 1 },
+        { match: { index: 3 }, maxRegressionPct: 1 },
+        { match: { name: 'conv*' }, maxRegressionPct: 1 },
+      ],
+    },
+    waivers: [{ metric: 'accuracy', model: 'kws', reason: 'r', until: '2026-01-31' }],
+    baseline: { mode: 'remeasure' },
+    comment: { mode: 'off' },
+    history: { branch: 'perf/data' },
+  };
+  validate('config', full, 'full');
+});
+
 /** [pointer, line, column, message prefix] for fixtures/config-invalid.yml. */
 const EXPECTED: [string, number, number, string][] = [
   ['/models/0', 6, 5, 'unknown field "datset" (did you mean "dataset"?)'],
