@@ -140,7 +140,7 @@ const FORMATS: Record<string, string> = {
 };
 
 /** ajv errors as problems: one per cause, in people's words, duplicates removed. */
-export function describeErrors(errors: readonly ErrorObject[]): SchemaProblem[] {
+function describeErrors(errors: readonly ErrorObject[]): SchemaProblem[] {
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
