@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config, ResolvedConfig } from '../../src/schema/config-types.ts';
 import { DocumentError } from '../../src/schema/errors.ts';
-import { loadConfigFile, parseConfigText } from '../../src/schema/load.ts';
+import { loadBoardsFile, loadConfigFile, parseConfigText } from '../../src/schema/load.ts';
 import { validate } from '../../src/schema/validate.ts';
 import { edited, fixtures, repoRoot, schemaError, type Json } from './helpers.ts';
 
@@ -27,6 +27,12 @@ test('the example configuration loads and keeps what it says', () => {
   assert.equal(c.budgets.perLayer[1].metric, 'latency');
   assert.equal(c.budgets.perLayer[2].metric, 'energy');
   assert.equal(c.waivers[0].until, '2026-12-31');
+});
+
+test('every board the example configuration asks for is in the example inventory', () => {
+  const inventory = loadBoardsFile(path.join(repoRoot, 'examples', 'boards.yml'));
+  const names = new Set(inventory.boards.flatMap((b) => [b.id, ...b.labels]));
+  for (const wanted of loadConfigFile(example).boards) assert.ok(names.has(wanted), wanted);
 });
 
 test('the minimal configuration gets every default', () => {
