@@ -2,7 +2,8 @@
 #include "tg_quant.h"
 
 /* Sum of the int8 values feeding one output element: the reduced dims walked in row-major
- * order. |sum| <= 128 * count, and count <= INT32_MAX / 128 is checked in prepare. */
+ * order. |sum - zero_point * count| <= 256 * count, and prepare keeps count at most
+ * INT32_MAX / 256, so neither the sum nor the shifted sum overflows int32. */
 static int32_t reduced_sum(const tg_mean_params *p, const int8_t *base) {
   int32_t idx[TG_EW_DIMS] = {0};
   int32_t off = 0;
