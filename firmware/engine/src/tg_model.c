@@ -445,6 +445,9 @@ tg_status tg_model_read(tg_engine *e) {
                           "arena of %lu bytes cannot hold %d tensors and %d operators",
                           (unsigned long)e->arena_bytes, (int)e->n_tensors, (int)e->n_nodes);
   }
+  /* Zeroed up front: after a failure part-way, messages and getters may look at any record. */
+  memset(e->tensors, 0, (size_t)e->n_tensors * sizeof(tg_tensor));
+  memset(e->nodes, 0, (size_t)e->n_nodes * sizeof(tg_node_rec));
   memset(e->tensor_names, 0, (size_t)e->n_tensors * sizeof(const uint8_t *));
   memset(e->tensor_name_len, 0, (size_t)e->n_tensors * sizeof(uint32_t));
   for (int32_t i = 0; i < e->n_tensors; ++i) {
