@@ -9,8 +9,8 @@
 #include "tg_test.h"
 
 static _Alignas(16) uint8_t arena[64 * 1024];
-static _Alignas(16) uint8_t model_buf[8192];
-static _Alignas(16) uint8_t copy[8192];
+static _Alignas(16) uint8_t model_buf[64 * 1024];
+static _Alignas(16) uint8_t copy[64 * 1024];
 static tg_engine *engine;
 
 static tg_status load(const tm_model *m) {
@@ -234,6 +234,39 @@ static void test_dataflow(void) {
   CHECK_LOAD(&m, TG_ERR_MODEL_INVALID, "which is constant");
 }
 
+/* The fixed maxima of this build are refused with a message naming them. */
+static void test_limits(void) {
+  static tm_model m;
+  tm_float_add_relu(&m);
+  /* A chain of 129 RELUs: 128 operators is the limit. */
+  m.n_ops = 129;
+  m.n_tensors = 130;
+  for (int i = 2; i < m.n_tensors; ++i) m.tensors[i] = m.tensors[2];
+  m.ops[0].inputs[1] = 1;
+  for (int i = 1; i < m.n_ops; ++i) {
+    m.ops[i] = m.ops[1];
+    m.ops[i].inputs[0] = i + 1;
+    m.ops[i].outputs[0] = i + 2;
+  }
+  m.outputs[0] = m.n_tensors - 1;
+  CHECK_LOAD(&m, TG_ERR_MODEL_INVALID, "130 tensors and 129 operators, this build allows 256 and 128");
+  m.n_ops = 128; /* at the limit: loads */
+  m.outputs[0] = 129;
+  m.n_tensors = 130;
+  TG_CHECK_EQ_INT(load(&m), TG_OK);
+  TG_CHECK_EQ_INT(tg_engine_layer_count(engine), 128);
+
+  tm_float_add_relu(&m);
+  m.n_tensors = 257; /* unused extra tensors still count */
+  for (int i = 4; i < m.n_tensors; ++i) m.tensors[i] = m.tensors[2];
+  CHECK_LOAD(&m, TG_ERR_MODEL_INVALID, "257 tensors and 2 operators");
+
+  tm_float_add_relu(&m);
+  m.n_outputs = 9;
+  for (int i = 0; i < 9; ++i) m.outputs[i] = 3;
+  CHECK_LOAD(&m, TG_ERR_MODEL_INVALID, "graph outputs: 9 entries, this build allows 8");
+}
+
 static void test_operator_codes(void) {
   tm_model m;
   tm_float_add_relu(&m);
@@ -291,6 +324,7 @@ int main(void) {
   TG_RUN(test_external_buffers);
   TG_RUN(test_quantization);
   TG_RUN(test_dataflow);
+  TG_RUN(test_limits);
   TG_RUN(test_operator_codes);
   TG_RUN(test_corruptions_are_safe);
   return tg_test_summary("core/model");

@@ -102,7 +102,7 @@ uint8_t *fbb_finish(fbb *b, uint32_t root, const char *ident, size_t *size) {
 uint8_t *tm_build(const tm_model *m, uint8_t *out, uint32_t cap, size_t *size) {
   fbb b;
   fbb_init(&b, out, cap);
-  uint32_t refs[TM_MAX];
+  uint32_t refs[TM_MAX_TENSORS];
   /* buffers */
   for (int i = 0; i < m->n_buffers; ++i) {
     const tm_buffer *bf = &m->buffers[i];

@@ -37,6 +37,8 @@ uint8_t *fbb_finish(fbb *b, uint32_t root, const char *ident, size_t *size);
 
 /* ---- TFLite model description ---- */
 #define TM_MAX 16
+#define TM_MAX_TENSORS 260 /* past the engine's limits, to test them */
+#define TM_MAX_OPS 130
 typedef struct {
   int32_t shape[8];
   int ndims;
@@ -80,9 +82,9 @@ typedef struct {
   int n_subgraphs; /* 1 normally; 0 to test a model without subgraphs */
   tm_opcode opcodes[TM_MAX];
   int n_opcodes;
-  tm_tensor tensors[TM_MAX];
+  tm_tensor tensors[TM_MAX_TENSORS];
   int n_tensors;
-  tm_op ops[TM_MAX];
+  tm_op ops[TM_MAX_OPS];
   int n_ops;
   int32_t inputs[TM_MAX];
   int n_inputs;
