@@ -1,17 +1,22 @@
 /* tg_run: runs a .tflite model on the host build of the engine.
  *
- *   tg_run MODEL INPUTS.bin OUTPUTS.bin [--layers DIR] [--samples N] [--arena BYTES]
+ *   tg_run MODEL INPUTS.bin OUTPUTS.bin [--layers DIR] [--samples N] [--arena BYTES] [--plan]
  *
  * INPUTS.bin holds samples back to back (each the graph inputs' bytes in order);
  * OUTPUTS.bin receives each sample's graph outputs back to back. --layers writes output
  * 0 of every operator for samples 0-3 as DIR/s<K>_op<I>.bin (the golden layout). Prints
- * per-layer operator, kernel path and host time (ns), and the arena figures. */
+ * per-layer operator, kernel path and host time (ns), and the arena figures. --plan also
+ * prints where the planner put every activation tensor and scratch buffer, as lines
+ * `plan tensor <index> offset <bytes> size <bytes>` / `plan scratch <k> layer <i> offset
+ * <bytes> size <bytes>` / `plan activation_bytes <n>`, for comparison with the host
+ * analysis (src/model/arena-plan.ts), which must agree byte for byte. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tg_engine.h"
 #include "tg_host_io.h"
+#include "tg_internal.h" /* --plan reads the engine's tensor table */
 
 #define MAX_LAYERS 128
 #define LAYER_DUMP_SAMPLES 4
@@ -43,8 +48,25 @@ static void layer_done(void *user, int32_t layer, uint32_t ticks, uint8_t kernel
   }
 }
 
+static int print_plan;
+
+/* Offsets relative to the activation region, straight from the engine's tables. */
+static void show_plan(const tg_engine *e) {
+  const uint8_t *base = e->arena + e->activation_offset;
+  for (int32_t t = 0; t < e->n_tensors; ++t) {
+    const tg_tensor *x = &e->tensors[t];
+    if (x->is_const || x->data == NULL) continue;
+    printf("plan tensor %d offset %ld size %d\n", (int)t, (long)((const uint8_t *)x->data - base), (int)x->bytes);
+  }
+  for (int32_t k = 0; k < e->n_scratch; ++k) {
+    printf("plan scratch %d layer %d offset %d size %d\n", (int)k, (int)e->scratch_layer[k], (int)e->scratch_offset[k],
+           (int)e->scratch_bytes[k]);
+  }
+  printf("plan activation_bytes %zu\n", e->activation_bytes);
+}
+
 static int usage(void) {
-  fprintf(stderr, "usage: tg_run MODEL INPUTS.bin OUTPUTS.bin [--layers DIR] [--samples N] [--arena BYTES]\n");
+  fprintf(stderr, "usage: tg_run MODEL INPUTS.bin OUTPUTS.bin [--layers DIR] [--samples N] [--arena BYTES] [--plan]\n");
   return 2;
 }
 
@@ -63,6 +85,8 @@ int main(int argc, char **argv) {
       layers_dir = argv[++i];
     } else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
       samples_limit = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(argv[i], "--plan") == 0) {
+      print_plan = 1;
     } else if (strcmp(argv[i], "--arena") == 0 && i + 1 < argc) {
       arena_bytes = (size_t)strtoul(argv[++i], NULL, 10);
     } else {
@@ -147,6 +171,7 @@ static int run(const char *model_path, const uint8_t *model, size_t model_bytes,
   printf("model %s: %d layers, kernels %s, %ld samples\n", model_path, (int)layers, tg_engine_kernel_set(),
          samples);
   printf("arena used %zu bytes (activation region %zu)\n", tg_engine_arena_used(e), tg_engine_activation_bytes(e));
+  if (print_plan) show_plan(e);
   printf("%5s  %-20s %-12s %12s %12s\n", "layer", "op", "path", "mean_ns", "min_ns");
   uint64_t total = 0;
   for (int32_t i = 0; i < layers && i < MAX_LAYERS; ++i) {
