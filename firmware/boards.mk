@@ -14,7 +14,10 @@
 #   harness        firmware/build/<board>-<float>-<kernels>/tg_harness.elf and its size report
 #   harness-all    the harness for every board and float variant
 #   qemu-golden    golden conformance of the harness on BOARD/FLOAT (firmware/scripts/qemu-golden.sh)
-#   boards-test    what CI runs: selftest-all, then qemu-golden on mps2-an386/hard and mps2-an385/soft
+#   board-tests    the engine's kernel unit tests (firmware/test/kernels) on BOARD under QEMU
+#   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
+#                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
+#                  mps2-an385/soft
 #   boards-clean   remove firmware/build/<board>-*
 # All variables and rules of this file are prefixed TGB_ so that it can be included
 # beside the engine's host build.
@@ -149,15 +152,28 @@ harness-all:
 	  $(MAKE) --no-print-directory -f $(TGB_MK) harness BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
 	done
 
+# SHARED (firmware/Makefile's path to shared/) reaches the script as TG_SHARED.
+TGB_SHARED_ENV := $(if $(SHARED),TG_SHARED=$(SHARED))
 qemu-golden: $(TGB_HARNESS_ELF)
-	bash $(TGB_FW)/scripts/qemu-golden.sh $(BOARD) $(TGB_HARNESS_ELF)
+	$(TGB_SHARED_ENV) bash $(TGB_FW)/scripts/qemu-golden.sh $(BOARD) $(TGB_HARNESS_ELF)
 
-boards-test: selftest-all
-	$(MAKE) --no-print-directory -f $(TGB_MK) qemu-golden BOARD=mps2-an386 FLOAT=hard KERNELS=$(KERNELS)
-	$(MAKE) --no-print-directory -f $(TGB_MK) qemu-golden BOARD=mps2-an385 FLOAT=soft KERNELS=$(KERNELS)
+# CI: every variant builds and passes its self-test; the kernel unit tests and the golden
+# conformance run on the Cortex-M4F and the Cortex-M3 (soft float). The golden runs take
+# TGB_CI_SAMPLES samples per model (default 10; the layer dumps always cover samples 0-3);
+# `make qemu-golden` alone runs them all.
+TGB_CI_SAMPLES ?= 10
+boards-test: selftest-all harness-all
+	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
+	  $(MAKE) --no-print-directory -s -f $(TGB_MK) board-tests BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
+	  TG_GOLDEN_SAMPLES=$${TG_GOLDEN_SAMPLES:-$(TGB_CI_SAMPLES)} \
+	    $(MAKE) --no-print-directory -s -f $(TGB_MK) qemu-golden BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS) $(if $(SHARED),SHARED=$(SHARED)); \
+	done
 
 boards-clean:
 	rm -rf $(foreach b,$(TGB_BOARDS),$(TGB_FW)/build/$(b)-*)
+
+# firmware/Makefile's `make test` runs the targets listed here after the host checks.
+BOARD_TEST_TARGETS += boards-test
 
 # Included after other targets: keep the includer's default goal; included first: let the
 # includer's next target become it.
