@@ -10,7 +10,8 @@
 #   CROSS    toolchain prefix (default arm-none-eabi-)
 # Targets:
 #   selftest       build and run the board self-test under QEMU (UART + semihosting + timer)
-#   selftest-all   the self-test on every board and float variant
+#   selftest-all   the self-test (and no-heap-check) on every board and float variant
+#   no-heap-check  proves that a malloc call does not link (no _sbrk)
 #   harness        firmware/build/<board>-<float>-<kernels>/tg_harness.elf and its size report
 #   harness-all    the harness for every board and float variant
 #   qemu-golden    golden conformance of the harness on BOARD/FLOAT (firmware/scripts/qemu-golden.sh)
@@ -67,6 +68,9 @@ TGB_BOARD_SRCS := $(addprefix $(TGB_FW)/boards/common/, startup.c tg_board.c tg_
 TGB_ENGINE_SRCS := $(sort $(wildcard $(TGB_FW)/engine/src/*.c $(TGB_FW)/engine/ops/*.c \
   $(TGB_FW)/engine/kernels/*.c))
 ifeq ($(KERNELS),opt)
+ifeq ($(wildcard $(TGB_FW)/engine/kernels/opt/*.c),)
+$(error KERNELS=opt: no opt kernel set in engine/kernels/opt yet)
+endif
 TGB_ENGINE_SRCS += $(sort $(wildcard $(TGB_FW)/engine/kernels/opt/*.c))
 TGB_CFLAGS += -I$(TGB_FW)/engine/kernels/opt
 endif
@@ -80,7 +84,7 @@ TGB_SELFTEST_ELF := $(TGB_BUILD)/tg_selftest.elf
 TGB_HARNESS_ELF := $(TGB_BUILD)/tg_harness.elf
 TGB_QEMU_EXEC := $(TGB_FW)/scripts/qemu-exec.sh
 
-.PHONY: selftest selftest-all harness harness-all board-tests qemu-golden boards-test boards-clean
+.PHONY: selftest selftest-all harness harness-all board-tests no-heap-check qemu-golden boards-test boards-clean
 
 $(TGB_BUILD)/obj/%.o: $(TGB_FW)/%.c $(TGB_BUILD)/gen/tg_ops_list.h
 	@mkdir -p $(dir $@)
@@ -125,6 +129,16 @@ $(TGB_BUILD)/test/%.elf: $(TGB_BUILD)/obj/test/kernels/%.o $(call TGB_OBJ,$(TGB_
 	@mkdir -p $(dir $@)
 	$(TGB_CC) $(TGB_TEST_LDFLAGS) -o $@ $^ $(TGB_LDLIBS)
 
+# The firmware must not link a heap: linking a malloc call must fail on _sbrk.
+no-heap-check: $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGB_FW)/boards/common/heap_probe.c)
+	@if $(TGB_CC) $(TGB_LDFLAGS) -o $(TGB_BUILD)/heap_probe.elf $^ $(TGB_LDLIBS) > $(TGB_BUILD)/heap_probe.log 2>&1; then \
+	  echo "no-heap-check $(BOARD)/$(FLOAT): FAILED: a program calling malloc linked"; exit 1; \
+	elif grep -q '_sbrk' $(TGB_BUILD)/heap_probe.log; then \
+	  echo "no-heap-check $(BOARD)/$(FLOAT): ok (malloc does not link: no _sbrk)"; \
+	else \
+	  cat $(TGB_BUILD)/heap_probe.log; echo "no-heap-check $(BOARD)/$(FLOAT): FAILED for another reason than _sbrk"; exit 1; \
+	fi
+
 selftest: $(TGB_SELFTEST_ELF)
 	bash $(TGB_FW)/scripts/qemu-selftest.sh $(BOARD) $(TGB_SELFTEST_ELF)
 
@@ -144,7 +158,7 @@ TGB_VARIANTS := $(foreach b,$(TGB_BOARDS),$(foreach f,$(shell sed -n 's/^TGB_FLO
 
 selftest-all:
 	@set -e; for v in $(TGB_VARIANTS); do \
-	  $(MAKE) --no-print-directory -f $(TGB_MK) selftest BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
+	  $(MAKE) --no-print-directory -f $(TGB_MK) selftest no-heap-check BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
 	done
 
 harness-all:
