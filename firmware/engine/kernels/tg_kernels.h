@@ -25,6 +25,27 @@
  * target, like TFLM). Real models are far below (ResNet-8: 3*3*64 = 576). */
 #define TG_MAX_ACCUM_DEPTH 32768
 
+/* Keeps a kernel's innermost loop a function of its own: inlined into a deep loop nest,
+ * gcc -Os spills its accumulator and pointers to the stack (3x the instructions per MAC
+ * on Cortex-M4), because int8 stores may alias every argument. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_NOINLINE __attribute__((noinline))
+#else
+#define TG_NOINLINE
+#endif
+
+/* The taps k in [0, k_size) of a window whose input position origin + dilation * k
+ * lies inside [0, size): [tg_first_tap, tg_end_tap). Computed once per output row or
+ * column so the loops over taps need no bounds checks; the range may be empty. */
+static inline int32_t tg_first_tap(int32_t origin, int32_t dilation) {
+  return origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+}
+static inline int32_t tg_end_tap(int32_t origin, int32_t dilation, int32_t size, int32_t k_size) {
+  if (origin >= size) return 0;
+  const int32_t end = (size - origin + dilation - 1) / dilation;
+  return end < k_size ? end : k_size;
+}
+
 /* Shape of a rank-4 NHWC tensor (or OHWI / 1HWC filter). */
 typedef struct {
   int32_t n;
