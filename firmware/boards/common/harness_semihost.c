@@ -61,7 +61,7 @@ static uint32_t layer_ticks[MAX_LAYERS];
 static uint8_t layer_path[MAX_LAYERS];
 
 static char line_buf[256];
-static char cmdline[512];
+static char cmdline[1024]; /* four paths and options; QEMU refuses a longer line */
 
 static void say(const char *a, const char *b, const char *c) {
   tg_text t;
