@@ -251,27 +251,68 @@ static void setup_op(const dw_case *c, tg_type type) {
   tg_test_node_init(&g_node, 3, &g_opts, &C);
 }
 
-static void test_operator_against_reference(void) {
-  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
-    const dw_case *c = &kCases[k];
-    tg_test_current = c->name;
-    generate(c, 2000u + (uint32_t)k);
-    reference(c);
-    for (int t = 0; t < 2; ++t) {
-      setup_op(c, t == 0 ? TG_INT8 : TG_FLOAT32);
-      TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.prepare(&C, &g_node.node), TG_OK);
-      if (C.last != TG_OK) printf("     %s\n", C.message);
-      TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
-      memset(G.out, 0x55, sizeof(G.out));
-      TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.eval(&C, &g_node.node), TG_OK);
-      if (t == 0) {
-        TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
-      } else {
-        TG_CHECK_NEAR_ARRAY(G.fout, G.fexpect, G.out_elems, 1e-5, 1e-5);
-      }
+/* prepare + eval of the operator, int8 then float, against the reference. */
+static void run_operator(const dw_case *c, uint32_t seed) {
+  generate(c, seed);
+  TG_CHECK_EQ_INT(reference(c), 0);
+  for (int t = 0; t < 2; ++t) {
+    setup_op(c, t == 0 ? TG_INT8 : TG_FLOAT32);
+    TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.prepare(&C, &g_node.node), TG_OK);
+    if (C.last != TG_OK) printf("     %s\n", C.message);
+    TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
+    memset(G.out, 0x55, sizeof(G.out));
+    memset(G.fout, 0, sizeof(G.fout));
+    TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.eval(&C, &g_node.node), TG_OK);
+    if (t == 0) {
+      TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
+    } else {
+      TG_CHECK_NEAR_ARRAY(G.fout, G.fexact, G.out_elems, 0.0, 0.0);
     }
   }
+}
+
+static void test_operator_against_reference(void) {
+  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
+    tg_test_current = kCases[k].name;
+    run_operator(&kCases[k], 2000u + (uint32_t)k);
+  }
   tg_test_current = "test_operator_against_reference";
+}
+
+/* Random shapes, multipliers, strides, dilations, paddings and activations: windows
+ * that do not fit must be refused, the rest must match the reference. */
+static void test_random_configurations(void) {
+  uint32_t seed = 99991u;
+  int ran = 0, refused = 0;
+  for (int i = 0; i < 150; ++i) {
+    dw_case c = {"random", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, FILL_RANDOM};
+    c.n = tg_test_rand_range(&seed, 1, 2);
+    c.h = tg_test_rand_range(&seed, 1, 10);
+    c.w = tg_test_rand_range(&seed, 1, 10);
+    c.ic = tg_test_rand_range(&seed, 1, 5);
+    c.mult = tg_test_rand_range(&seed, 1, 3);
+    c.kh = tg_test_rand_range(&seed, 1, 5);
+    c.kw = tg_test_rand_range(&seed, 1, 5);
+    c.sh = tg_test_rand_range(&seed, 1, 3);
+    c.sw = tg_test_rand_range(&seed, 1, 3);
+    c.dh = tg_test_rand_range(&seed, 1, 3);
+    c.dw = tg_test_rand_range(&seed, 1, 3);
+    c.padding = tg_test_rand_range(&seed, 0, 1);
+    c.act = tg_test_rand_range(&seed, 0, 3);
+    c.per_channel = tg_test_rand_range(&seed, 0, 1);
+    const uint32_t data_seed = tg_test_rand(&seed);
+    if (tg_ref_out_size(c.padding, c.h, c.kh, c.sh, c.dh) == 0 ||
+        tg_ref_out_size(c.padding, c.w, c.kw, c.sw, c.dw) == 0) {
+      generate(&c, data_seed);
+      setup_op(&c, TG_INT8);
+      TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.prepare(&C, &g_node.node), TG_ERR_SHAPE);
+      ++refused;
+      continue;
+    }
+    run_operator(&c, data_seed);
+    ++ran;
+  }
+  TG_CHECK(ran > 50 && refused > 5); /* both branches exercised */
 }
 
 static void test_operator_without_bias(void) {
@@ -295,7 +336,7 @@ static void test_operator_without_bias(void) {
   do {                                                                                                         \
     setup_op(&kCases[0], TG_INT8);                                                                             \
     mutate;                                                                                                    \
-    const tg_status st_ = tg_op_depthwise_conv_2d.prepare(&C, &g_node.node);                                             \
+    const tg_status st_ = tg_op_depthwise_conv_2d.prepare(&C, &g_node.node);                                   \
     TG_CHECK_EQ_INT(st_, want);                                                                                \
     TG_CHECK(C.last == (want) && C.message[0] != '\0');                                                        \
   } while (0)
@@ -362,6 +403,7 @@ int main(void) {
   TG_RUN(test_kernels_against_reference);
   TG_RUN(test_kernel_without_bias);
   TG_RUN(test_operator_against_reference);
+  TG_RUN(test_random_configurations);
   TG_RUN(test_operator_without_bias);
   TG_RUN(test_prepare_errors);
   return tg_test_summary("test_depthwise");

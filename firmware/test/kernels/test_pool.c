@@ -205,30 +205,67 @@ static void setup_op(const pool_case *c, tg_type type) {
   tg_test_node_init(&g_node, 1, &g_opts, &C);
 }
 
-static void test_operators_against_reference(void) {
-  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
-    const pool_case *c = &kCases[k];
-    tg_test_current = c->name;
-    generate(c, 700u + (uint32_t)k);
-    reference();
-    for (int t = 0; t < 4; ++t) {
-      const tg_op *op = t < 2 ? &tg_op_average_pool_2d : &tg_op_max_pool_2d;
-      const tg_type type = t % 2 == 0 ? TG_INT8 : TG_FLOAT32;
-      setup_op(c, type);
-      TG_CHECK_EQ_INT(op->prepare(&C, &g_node.node), TG_OK);
-      if (C.last != TG_OK) printf("     %s\n", C.message);
-      TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
-      memset(G.out, 0x55, sizeof(G.out));
-      memset(G.fout, 0, sizeof(G.fout));
-      TG_CHECK_EQ_INT(op->eval(&C, &g_node.node), TG_OK);
-      if (type == TG_INT8) {
-        TG_CHECK_EQ_ARRAY(G.out, t < 2 ? G.avg_expect : G.max_expect, G.out_elems);
-      } else {
-        TG_CHECK_NEAR_ARRAY(G.fout, t < 2 ? G.favg_expect : G.fmax_expect, G.out_elems, 1e-6, 1e-6);
-      }
+/* prepare + eval of both operators, int8 and float, against the reference. */
+static void run_operators(const pool_case *c, uint32_t seed) {
+  generate(c, seed);
+  reference();
+  for (int t = 0; t < 4; ++t) {
+    const tg_op *op = t < 2 ? &tg_op_average_pool_2d : &tg_op_max_pool_2d;
+    const tg_type type = t % 2 == 0 ? TG_INT8 : TG_FLOAT32;
+    setup_op(c, type);
+    TG_CHECK_EQ_INT(op->prepare(&C, &g_node.node), TG_OK);
+    if (C.last != TG_OK) printf("     %s\n", C.message);
+    TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
+    memset(G.out, 0x55, sizeof(G.out));
+    memset(G.fout, 0, sizeof(G.fout));
+    TG_CHECK_EQ_INT(op->eval(&C, &g_node.node), TG_OK);
+    if (type == TG_INT8) {
+      TG_CHECK_EQ_ARRAY(G.out, t < 2 ? G.avg_expect : G.max_expect, G.out_elems);
+    } else {
+      TG_CHECK_NEAR_ARRAY(G.fout, t < 2 ? G.favg_expect : G.fmax_expect, G.out_elems, 1e-6, 1e-6);
     }
   }
+}
+
+static void test_operators_against_reference(void) {
+  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
+    tg_test_current = kCases[k].name;
+    run_operators(&kCases[k], 700u + (uint32_t)k);
+  }
   tg_test_current = "test_operators_against_reference";
+}
+
+/* Random shapes, windows, strides, paddings and activations: windows that do not fit
+ * must be refused by both operators, the rest must match the reference. */
+static void test_random_configurations(void) {
+  uint32_t seed = 4711u;
+  int ran = 0, refused = 0;
+  for (int i = 0; i < 150; ++i) {
+    pool_case c = {"random", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, FILL_RANDOM};
+    c.n = tg_test_rand_range(&seed, 1, 2);
+    c.h = tg_test_rand_range(&seed, 1, 10);
+    c.w = tg_test_rand_range(&seed, 1, 10);
+    c.c = tg_test_rand_range(&seed, 1, 5);
+    c.fh = tg_test_rand_range(&seed, 1, 5);
+    c.fw = tg_test_rand_range(&seed, 1, 5);
+    c.sh = tg_test_rand_range(&seed, 1, 3);
+    c.sw = tg_test_rand_range(&seed, 1, 3);
+    c.padding = tg_test_rand_range(&seed, 0, 1);
+    c.act = tg_test_rand_range(&seed, 0, 3);
+    const uint32_t data_seed = tg_test_rand(&seed);
+    if (tg_ref_out_size(c.padding, c.h, c.fh, c.sh, 1) == 0 || tg_ref_out_size(c.padding, c.w, c.fw, c.sw, 1) == 0) {
+      generate(&c, data_seed);
+      setup_op(&c, TG_INT8);
+      TG_CHECK_EQ_INT(tg_op_average_pool_2d.prepare(&C, &g_node.node), TG_ERR_SHAPE);
+      setup_op(&c, TG_FLOAT32);
+      TG_CHECK_EQ_INT(tg_op_max_pool_2d.prepare(&C, &g_node.node), TG_ERR_SHAPE);
+      ++refused;
+      continue;
+    }
+    run_operators(&c, data_seed);
+    ++ran;
+  }
+  TG_CHECK(ran > 50 && refused > 5); /* both branches exercised */
 }
 
 static void use_options(const tg_test_field *f, int n) {
@@ -282,6 +319,7 @@ int main(void) {
   TG_RUN(test_avg_empty_window_is_an_error);
   TG_RUN(test_kernels_against_reference);
   TG_RUN(test_operators_against_reference);
+  TG_RUN(test_random_configurations);
   TG_RUN(test_average_pool_prepare_errors);
   TG_RUN(test_max_pool_prepare_errors);
   return tg_test_summary("test_pool");
