@@ -123,6 +123,9 @@ tg_status tg_engine_vfail(tg_engine *e, int32_t layer, tg_status s, const char *
 /* Tensor name for messages ("?" when absent), as length + bytes. */
 void tg_tensor_name(const tg_engine *e, int32_t index, const char **name, int *len);
 
+/* Reads tensor index of subgraph 0 (table tt) into e->tensors[index]. */
+tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec *buffers,
+                         const tg_fb_table *tt, int32_t index);
 /* Reads subgraph 0 of the model into e (tensors, nodes, graph inputs/outputs). */
 tg_status tg_model_read(tg_engine *e);
 /* Plans the activation region of a prepared model and sets every activation pointer. */
