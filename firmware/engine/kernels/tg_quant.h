@@ -36,7 +36,8 @@ int32_t tg_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 /* x / 2^exponent rounded to nearest, ties away from zero; exponent in [0, 31]. */
 int32_t tg_rounding_divide_by_pot(int32_t x, int32_t exponent);
 
-/* x * quantized_multiplier * 2^(shift - 31) with TFLM's rounding (see top of file). */
+/* x * quantized_multiplier * 2^(shift - 31) with TFLM's rounding (see top of file);
+ * shift in [-31, 30] (prepare refuses effective scales of 2^30 or more). */
 int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t quantized_multiplier, int32_t shift);
 
 /* Clamp range of a fused activation for an int8 output with this scale and zero point,

@@ -49,7 +49,8 @@ static tg_status per_tensor_multiplier(tg_ctx *ctx, const tg_tensor *input, cons
       return tg_fail(ctx, TG_ERR_QUANT, "bias scale disagrees with input scale x weights scale");
     }
   }
-  tg_quantize_multiplier(product / (double)output->scales[0], &d->multiplier, &d->shift);
+  const tg_status s = tg_op_multiplier(ctx, product / (double)output->scales[0], &d->multiplier, &d->shift);
+  if (s != TG_OK) return s;
   d->q.multiplier = &d->multiplier;
   d->q.shift = &d->shift;
   d->q.per_channel = 0;

@@ -140,6 +140,17 @@ static inline tg_status tg_op_check_bias(tg_ctx *ctx, const tg_tensor *bias, tg_
   return TG_OK;
 }
 
+/* tg_quantize_multiplier for an effective scale, refusing one of 2^30 or more: the
+ * requantization shifts left by at most 30 (TFLM's int32 `1 << shift` would overflow
+ * past that), and no sane model gets near it. */
+static inline tg_status tg_op_multiplier(tg_ctx *ctx, double real, int32_t *multiplier, int32_t *shift) {
+  if (!(real >= 0.0 && real < 1073741824.0)) {
+    return tg_fail(ctx, TG_ERR_QUANT, "effective scale (input x filter / output) out of range [0, 2^30)");
+  }
+  tg_quantize_multiplier(real, multiplier, shift);
+  return TG_OK;
+}
+
 /* multiplier[c] * 2^(shift[c]-31) = input_scale * filter_scale[c] / output_scale in
  * double, as TFLM's PopulateConvolutionQuantizationParams (a single filter scale is
  * broadcast). Arrays come from the persistent arena: channels entries each. */
@@ -154,7 +165,8 @@ static inline tg_status tg_op_channel_multipliers(tg_ctx *ctx, const tg_tensor *
   for (int32_t c = 0; c < channels; ++c) {
     const float fs = filter->scales[filter->n_scales > 1 ? c : 0];
     const double real = (double)input->scales[0] * (double)fs / (double)output->scales[0];
-    tg_quantize_multiplier(real, &m[c], &sh[c]);
+    const tg_status s = tg_op_multiplier(ctx, real, &m[c], &sh[c]);
+    if (s != TG_OK) return s;
   }
   *multiplier = m;
   *shift = sh;

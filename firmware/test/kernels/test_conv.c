@@ -380,6 +380,7 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[0].n_scales = 0);
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 0.0f);
   EXPECT_PREPARE(TG_ERR_QUANT, g_in_zp[0] = 300);
+  EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 1e-20f); /* effective scale past 2^30 */
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(stride0, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(padding2, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(tanh_act, 3));

@@ -268,6 +268,7 @@ static void test_prepare_errors(void) {
                  C.tensors[1].zero_points = zps_mixed);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[2].scales = bad_bias_scale);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[3].n_scales = 0);
+  EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 1e-20f; C.tensors[2].n_scales = 0); /* scale past 2^30 */
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(shuffled, 1));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(tanh_act, 1));
   EXPECT_PREPARE(TG_ERR_ARENA_TOO_SMALL, C.capacity = 8);
