@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (arena == NULL || model == NULL) abort();
   }
   if (size > MODEL_MAX) return 0;
-  memcpy(model, data, size); /* the engine wants a 4-byte aligned model */
+  if (size > 0) memcpy(model, data, size); /* the engine wants a 4-byte aligned model */
   tg_engine *e = tg_engine_init(arena, ARENA_BYTES);
   if (tg_engine_load(e, model, size) != TG_OK) {
     if (tg_engine_error(e)[0] == '\0') abort(); /* every refusal carries a message */
@@ -34,3 +34,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)tg_engine_invoke(e, NULL);
   return 0;
 }
+
+#ifdef TG_FUZZ_REPLAY
+/* Without libFuzzer: replays the given files (the regression corpus of inputs the fuzzer
+ * once crashed on) through the same entry point, under the host sanitizers. */
+#include <stdio.h>
+
+#include "tg_host_io.h"
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    size_t n;
+    uint8_t *data = tg_read_file(argv[i], &n);
+    if (data == NULL) return 2;
+    LLVMFuzzerTestOneInput(data, n);
+    free(data);
+    printf("replay: %s: ok\n", argv[i]);
+  }
+  LLVMFuzzerTestOneInput(NULL, 0);
+  return 0;
+}
+#endif
