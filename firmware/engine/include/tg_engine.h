@@ -14,7 +14,7 @@ typedef struct tg_engine tg_engine; /* lives at the start of the caller's arena:
 typedef struct {
   void *user;
   uint32_t (*now)(void *user);           /* free-running tick counter (wraps) */
-  void (*marker)(void *user, int level); /* GPIO marker for energy meters; may be NULL */
+  void (*marker)(void *user, int level); /* GPIO marker for energy meters: 1 before each layer, 0 after; may be NULL */
   void (*layer_done)(void *user, int32_t layer, uint32_t ticks,
                      uint8_t kernel_path); /* may be NULL */
 } tg_profiler;
