@@ -62,7 +62,7 @@ static inline const char *tg_ew_shape(const int32_t *dims, int32_t ndims, char *
 
 #define TG_EW_SHAPE_CHARS 80
 
-/* Exactly n_inputs inputs and one output, all present. */
+/* Exactly n_inputs inputs (tg_op_input then checks each is present, tg_op_output the output). */
 static inline tg_status tg_ew_arity(tg_ctx *ctx, const tg_node *node, int32_t n_inputs) {
   if (node->n_inputs != n_inputs) {
     return tg_fail(ctx, TG_ERR_MODEL_INVALID, "%d inputs, expected %d", (int)node->n_inputs, (int)n_inputs);
@@ -96,8 +96,8 @@ static inline tg_status tg_ew_same_type(tg_ctx *ctx, const tg_tensor *in, const 
 static inline tg_status tg_ew_same_quant(tg_ctx *ctx, const tg_tensor *a, const char *a_name, const tg_tensor *b,
                                          const char *b_name) {
   if (a->scales[0] != b->scales[0] || a->zero_points[0] != b->zero_points[0]) {
-    return tg_fail(ctx, TG_ERR_QUANT, "%s quantization (scale %g, zero point %d) differs from %s (scale %g, zero point %d)",
-                   a_name, (double)a->scales[0], (int)a->zero_points[0], b_name, (double)b->scales[0],
+    return tg_fail(ctx, TG_ERR_QUANT, "%s quantization (scale %g, zero point %d) differs from %s (%g, %d)", a_name,
+                   (double)a->scales[0], (int)a->zero_points[0], b_name, (double)b->scales[0],
                    (int)b->zero_points[0]);
   }
   return TG_OK;

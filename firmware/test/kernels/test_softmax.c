@@ -103,7 +103,8 @@ static void test_softmax_s8_against_real(void) {
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
     const int32_t n = cases[k].rows * cases[k].depth;
     for (int32_t i = 0; i < n; ++i) in[i] = (int8_t)tg_test_rand_range(&seed, -128, 127);
-    TG_CHECK_EQ_INT(run_s8(in, out, cases[k].rows, cases[k].depth, &cases[k].scale, &cases[k].zp, cases[k].beta), TG_OK);
+    const tg_status s = run_s8(in, out, cases[k].rows, cases[k].depth, &cases[k].scale, &cases[k].zp, cases[k].beta);
+    TG_CHECK_EQ_INT(s, TG_OK);
     softmax_reference(in, expect, cases[k].rows, cases[k].depth, cases[k].scale, cases[k].zp, cases[k].beta);
     TG_CHECK(ew_max_diff(out, expect, n) <= 1);
   }
