@@ -15,11 +15,57 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 static int tg_test_checks;      /* checks evaluated, over all tests */
 static int tg_test_failures;    /* checks failed, over all tests */
 static int tg_test_failed_tests;
 static const char *tg_test_current = "(none)";
+
+/* Decimal text of an int64 and of a double, without printf's %lld and %g: newlib-nano's
+ * printf on the boards has neither. Doubles print as [-]int.9 digits, or their bits when
+ * beyond 1e15. */
+static inline const char *tg_test_i64(char *buf, long long v) {
+  char tmp[24];
+  int n = 0;
+  unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do {
+    tmp[n++] = (char)('0' + (int)(m % 10u));
+    m /= 10u;
+  } while (m > 0);
+  int i = 0;
+  if (v < 0) buf[i++] = '-';
+  while (n > 0) buf[i++] = tmp[--n];
+  buf[i] = '\0';
+  return buf;
+}
+
+static inline const char *tg_test_f64(char *buf, double v) {
+  if (!(fabs(v) < 1e15)) {
+    unsigned long long bits;
+    memcpy(&bits, &v, sizeof(bits));
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 16; ++i) buf[2 + i] = "0123456789abcdef"[(bits >> (60 - 4 * i)) & 15u];
+    buf[18] = '\0';
+    return buf;
+  }
+  const double mag = fabs(v);
+  const long long whole = (long long)mag;
+  const long long frac = (long long)((mag - (double)whole) * 1e9 + 0.5);
+  char w[24], f[24];
+  tg_test_i64(w, frac >= 1000000000ll ? whole + 1 : whole);
+  tg_test_i64(f, frac >= 1000000000ll ? 0 : frac);
+  const size_t fl = strlen(f);
+  size_t i = 0;
+  if (v < 0) buf[i++] = '-';
+  memcpy(buf + i, w, strlen(w));
+  i += strlen(w);
+  buf[i++] = '.';
+  for (size_t z = fl; z < 9; ++z) buf[i++] = '0';
+  memcpy(buf + i, f, fl + 1);
+  return buf;
+}
 
 static inline int tg_test_report(int ok, const char *file, int line, const char *expr) {
   ++tg_test_checks;
@@ -36,8 +82,9 @@ static inline int tg_test_report(int ok, const char *file, int line, const char 
   do {                                                                                                   \
     const long long tg_a_ = (long long)(actual);                                                         \
     const long long tg_e_ = (long long)(expected);                                                       \
+    char tg_sa_[24], tg_se_[24];                                                                         \
     if (!tg_test_report(tg_a_ == tg_e_, __FILE__, __LINE__, #actual " == " #expected))                   \
-      printf("     actual %lld, expected %lld\n", tg_a_, tg_e_);                                         \
+      printf("     actual %s, expected %s\n", tg_test_i64(tg_sa_, tg_a_), tg_test_i64(tg_se_, tg_e_));       \
   } while (0)
 
 /* Element-wise comparison of two integer arrays (any integer element type); prints
@@ -52,9 +99,11 @@ static inline int tg_test_report(int ok, const char *file, int line, const char 
         ++tg_bad_;                                                                                       \
       }                                                                                                  \
     }                                                                                                    \
+    char tg_sa_[24], tg_se_[24];                                                                         \
     if (!tg_test_report(tg_bad_ == 0, __FILE__, __LINE__, #actual " == " #expected))                     \
-      printf("     %d of %d differ; first at [%d]: actual %lld, expected %lld\n", tg_bad_, (int)(n),      \
-             tg_first_, (long long)(actual)[tg_first_], (long long)(expected)[tg_first_]);               \
+      printf("     %d of %d differ; first at [%d]: actual %s, expected %s\n", tg_bad_, (int)(n), tg_first_, \
+             tg_test_i64(tg_sa_, (long long)(actual)[tg_first_]),                                        \
+             tg_test_i64(tg_se_, (long long)(expected)[tg_first_]));                                     \
   } while (0)
 
 /* |actual - expected| <= abs_tol + rel_tol * |expected|, element-wise over float arrays. */
@@ -70,17 +119,20 @@ static inline int tg_test_report(int ok, const char *file, int line, const char 
         ++tg_bad_;                                                                                       \
       }                                                                                                  \
     }                                                                                                    \
+    char tg_sa_[32], tg_se_[32];                                                                         \
     if (!tg_test_report(tg_bad_ == 0, __FILE__, __LINE__, #actual " ~= " #expected))                     \
-      printf("     %d of %d differ; first at [%d]: actual %.9g, expected %.9g\n", tg_bad_, (int)(n),      \
-             tg_first_, (double)(actual)[tg_first_], (double)(expected)[tg_first_]);                     \
+      printf("     %d of %d differ; first at [%d]: actual %s, expected %s\n", tg_bad_, (int)(n), tg_first_, \
+             tg_test_f64(tg_sa_, (double)(actual)[tg_first_]),                                           \
+             tg_test_f64(tg_se_, (double)(expected)[tg_first_]));                                        \
   } while (0)
 
 #define TG_CHECK_NEAR(actual, expected, abs_tol)                                                         \
   do {                                                                                                   \
     const double tg_a_ = (double)(actual);                                                               \
     const double tg_e_ = (double)(expected);                                                             \
+    char tg_sa_[32], tg_se_[32];                                                                         \
     if (!tg_test_report(fabs(tg_a_ - tg_e_) <= (abs_tol), __FILE__, __LINE__, #actual " ~= " #expected)) \
-      printf("     actual %.9g, expected %.9g\n", tg_a_, tg_e_);                                         \
+      printf("     actual %s, expected %s\n", tg_test_f64(tg_sa_, tg_a_), tg_test_f64(tg_se_, tg_e_));       \
   } while (0)
 
 #define TG_RUN(fn)                                                                                       \
