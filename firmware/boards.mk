@@ -105,7 +105,7 @@ $(TGB_SELFTEST_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGB_FW)/boards/common/se
   $(TGB_FW)/boards/$(BOARD)/link.ld $(TGB_FW)/boards/$(BOARD)/memory.ld $(TGB_FW)/boards/common/sections.ld
 	$(TGB_CC) $(TGB_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ $(filter %.o,$^) $(TGB_LDLIBS)
 
-$(TGB_HARNESS_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGB_FW)/boards/common/harness_semihost.c) \
+$(TGB_HARNESS_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGB_FW)/boards/common/harness_semihost.c $(TGB_FW)/boards/common/tg_harness_report.c) \
   $(TGB_ENGINE_OBJS) \
   $(TGB_FW)/boards/$(BOARD)/link.ld $(TGB_FW)/boards/$(BOARD)/memory.ld $(TGB_FW)/boards/common/sections.ld
 	$(TGB_CC) $(TGB_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ $(filter %.o,$^) $(TGB_LDLIBS)

@@ -53,7 +53,7 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 
 failures=0
-report() { printf '%-24s %s\n' "$1" "$2"; }
+report() { printf '%-26s %s\n' "$1" "$2"; }
 
 for m in "${models[@]}"; do
   g="$shared/golden/$m"
@@ -136,6 +136,35 @@ if [ $# -eq 0 ] && [ -f "$hybrid" ]; then
     report "kws_ref_model_float32" "FAIL: expected exit 10 (TG_ERR_HYBRID), got $rc: $(grep -m1 'tg_harness:' "$work/hybrid/run.log" || true)"
     failures=$((failures + 1))
   fi
+fi
+
+# The harness's own error paths: each exit status it documents, provoked once.
+if [ $# -eq 0 ] && [ -f "$shared/models/hello_world_int8.tflite" ]; then
+  hw="$shared/models/hello_world_int8.tflite"
+  mkdir -p "$work/errors"
+  printf 'xyz' >"$work/errors/three.bin"
+  printf 'not a model' >"$work/errors/bad.tflite"
+  head -c 4 "$shared/golden/hello_world_int8/inputs.bin" >"$work/errors/in.bin"
+  check_exit() { # expected-status label args...
+    local want=$1 label=$2
+    shift 2
+    set +e
+    (cd "$work/errors" && bash "$here/qemu-exec.sh" "$board" "$elf" "$@" >run.log 2>&1)
+    local got=$?
+    set -e
+    if [ "$got" -eq "$want" ]; then
+      report "harness $label" "ok: exit $got"
+    else
+      report "harness $label" "FAIL: expected exit $want, got $got: $(head -1 "$work/errors/run.log")"
+      failures=$((failures + 1))
+    fi
+  }
+  check_exit 64 "unknown option" "$hw" in.bin o.bin t.txt -x
+  check_exit 64 "missing argument" "$hw" in.bin o.bin
+  check_exit 65 "partial sample" "$shared/models/micro_speech_quantized.tflite" three.bin o.bin t.txt
+  check_exit 2 "not a model" bad.tflite in.bin o.bin t.txt
+  check_exit 66 "missing inputs" "$hw" absent.bin o.bin t.txt
+  check_exit 73 "unwritable output" "$hw" in.bin no-such-dir/o.bin t.txt
 fi
 
 # Determinism: two runs of the same model and samples give identical tick reports (the

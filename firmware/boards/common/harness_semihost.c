@@ -27,6 +27,7 @@
 #include "tg_board.h"
 #include "tg_console.h"
 #include "tg_engine.h"
+#include "tg_harness_report.h"
 #include "tg_semihost.h"
 #include "tg_text.h"
 #include "tg_timer.h"
@@ -140,69 +141,6 @@ static void write_or_exit(int32_t h, const void *data, size_t len, const char *p
   if (tg_sh_write(h, data, len) != 0) fail_exit(EXIT_CANT_CREATE, "cannot write ", path, NULL);
 }
 
-/* The ticks report is written line by line through one builder. */
-typedef struct {
-  int32_t handle;
-  const char *path;
-  tg_text t;
-} report_file;
-
-static void rep_begin(report_file *r) { tg_text_init(&r->t, line_buf, sizeof line_buf); }
-
-static void rep_end(report_file *r) {
-  tg_text_char(&r->t, '\n');
-  write_or_exit(r->handle, r->t.buf, r->t.len, r->path);
-}
-
-static void rep_kv(report_file *r, const char *key, const char *value) {
-  rep_begin(r);
-  tg_text_str(&r->t, key);
-  tg_text_char(&r->t, ' ');
-  tg_text_str(&r->t, value);
-  rep_end(r);
-}
-
-static void rep_ku(report_file *r, const char *key, uint32_t value) {
-  rep_begin(r);
-  tg_text_str(&r->t, key);
-  tg_text_char(&r->t, ' ');
-  tg_text_u32(&r->t, value);
-  rep_end(r);
-}
-
-static const char *type_name(tg_type t) {
-  switch (t) {
-    case TG_FLOAT32:
-      return "float32";
-    case TG_INT32:
-      return "int32";
-    case TG_UINT8:
-      return "uint8";
-    case TG_INT64:
-      return "int64";
-    case TG_BOOL:
-      return "bool";
-    case TG_INT16:
-      return "int16";
-    case TG_INT8:
-      return "int8";
-    default:
-      return "unknown";
-  }
-}
-
-static void rep_tensor(report_file *r, const char *kind, int32_t i, const tg_tensor *t) {
-  rep_begin(r);
-  tg_text_str(&r->t, kind);
-  tg_text_char(&r->t, ' ');
-  tg_text_i32(&r->t, i);
-  tg_text_char(&r->t, ' ');
-  tg_text_str(&r->t, type_name(t->type));
-  tg_text_char(&r->t, ' ');
-  tg_text_i32(&r->t, t->bytes);
-  rep_end(r);
-}
-
 static uint32_t prof_now(void *user) {
   (void)user;
   return tg_timer_now();
@@ -256,7 +194,7 @@ static void prof_dump(void *user, int32_t layer, uint32_t ticks, uint8_t kernel_
   tg_text_init(&t, line, sizeof line);
   tg_text_str(&t, name);
   tg_text_char(&t, ' ');
-  tg_text_str(&t, type_name(out->type));
+  tg_text_str(&t, tg_type_name(out->type));
   tg_text_char(&t, ' ');
   tg_text_i32(&t, out->bytes);
   tg_text_char(&t, '\n');
@@ -321,7 +259,7 @@ int main(void) {
   if ((size_t)(__tg_bulk_end - sample) < sample_bytes) fail_exit(EXIT_DATA, "model and one sample exceed the bulk RAM", NULL, NULL);
   if (samples > args.max_samples) samples = args.max_samples;
 
-  report_file rep = {open_or_exit(args.ticks, TG_SH_MODE_WB), args.ticks, {0}};
+  report_file rep = {.handle = open_or_exit(args.ticks, TG_SH_MODE_WB), .path = args.ticks};
   int32_t oh = open_or_exit(args.outputs, TG_SH_MODE_WB);
   const tg_board_info *info = tg_board_get_info();
   rep_ku(&rep, "tg-harness", 1);
