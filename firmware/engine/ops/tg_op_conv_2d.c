@@ -46,9 +46,13 @@ static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
                    (int)a.input.c, (int)a.filter.c);
   }
   const int32_t groups = a.input.c / a.filter.c;
-  if (a.filter.n != a.output.c || a.output.c % groups != 0) {
-    return tg_fail(ctx, TG_ERR_SHAPE, "filter output channels %d, output channels %d, groups %d", (int)a.filter.n,
-                   (int)a.output.c, (int)groups);
+  if (a.filter.n != a.output.c) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "filter has %d output channels, output has %d", (int)a.filter.n,
+                   (int)a.output.c);
+  }
+  if (a.output.c % groups != 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "output channels %d not divisible into %d groups", (int)a.output.c,
+                   (int)groups);
   }
   if ((int64_t)a.filter.h * a.filter.w * a.filter.c > TG_MAX_ACCUM_DEPTH) {
     return tg_fail(ctx, TG_ERR_SHAPE, "filter %dx%dx%d exceeds the accumulation depth %d", (int)a.filter.h,

@@ -52,9 +52,12 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   if (a.filter.n != 1) {
     return tg_fail(ctx, TG_ERR_SHAPE, "filter dimension 0 is %d, expected 1", (int)a.filter.n);
   }
-  if (a.filter.c != a.output.c || a.output.c % a.input.c != 0) {
-    return tg_fail(ctx, TG_ERR_SHAPE, "filter channels %d, output channels %d, input channels %d", (int)a.filter.c,
-                   (int)a.output.c, (int)a.input.c);
+  if (a.filter.c != a.output.c) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "filter has %d channels, output has %d", (int)a.filter.c, (int)a.output.c);
+  }
+  if (a.output.c % a.input.c != 0) {
+    return tg_fail(ctx, TG_ERR_SHAPE, "output channels %d not a multiple of input channels %d", (int)a.output.c,
+                   (int)a.input.c);
   }
   a.depth_multiplier = a.output.c / a.input.c;
   /* TFLM takes the option at its word; a value that disagrees with the shapes would make

@@ -367,6 +367,7 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[0].ndims = 3);
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[3] = 2);  /* 3 input channels, filter 2 */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[0] = 3);  /* filter 3 out channels, output 4 */
+  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[3] = 1);  /* 3 groups cannot share 4 output channels */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].dims[1] += 1); /* output height disagrees with SAME */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].dims[0] = 2);  /* batch */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[2].elements = 3);
