@@ -137,7 +137,7 @@ const char *tg_builtin_name(int32_t code); /* "CONV_2D", or "UNKNOWN" */
 uint8_t tg_builtin_options_type(int32_t code);
 const tg_op *tg_find_op(int32_t builtin);
 
-/* Small formatter for error messages (no libc printf in firmware): %d %i %u %x %ld %lu
+/* Small formatter for error messages (no libc printf in firmware): %d %i %u %x %ld %lu %lld %llu
  * %zu %s %.*s %c %f %% ; returns the length written (always NUL-terminated). */
 int tg_vformat(char *out, size_t cap, const char *fmt, va_list ap);
 int tg_format(char *out, size_t cap, const char *fmt, ...);

@@ -111,10 +111,14 @@ int tg_vformat(char *out, size_t cap, const char *fmt, va_list ap) {
         while (*p >= '0' && *p <= '9') prec = prec * 10 + (*p++ - '0');
       }
     }
-    int lng = 0; /* 1: long, 2: size_t */
+    int lng = 0; /* 1: long, 2: size_t, 3: long long */
     if (*p == 'l') {
       lng = 1;
       ++p;
+      if (*p == 'l') {
+        lng = 3;
+        ++p;
+      }
     } else if (*p == 'z') {
       lng = 2;
       ++p;
@@ -122,12 +126,15 @@ int tg_vformat(char *out, size_t cap, const char *fmt, va_list ap) {
     switch (*p) {
       case 'd':
       case 'i':
-        put_signed(&s, lng == 1 ? va_arg(ap, long) : lng == 2 ? (long long)va_arg(ap, size_t)
-                                                               : va_arg(ap, int));
+        put_signed(&s, lng == 3   ? va_arg(ap, long long)
+                       : lng == 1 ? va_arg(ap, long)
+                       : lng == 2 ? (long long)va_arg(ap, size_t)
+                                  : va_arg(ap, int));
         break;
       case 'u':
       case 'x': {
-        const unsigned long long v = lng == 1   ? va_arg(ap, unsigned long)
+        const unsigned long long v = lng == 3   ? va_arg(ap, unsigned long long)
+                                     : lng == 1 ? va_arg(ap, unsigned long)
                                      : lng == 2 ? va_arg(ap, size_t)
                                                 : va_arg(ap, unsigned);
         put_unsigned(&s, v, *p == 'x' ? 16u : 10u);

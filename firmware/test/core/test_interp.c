@@ -259,6 +259,8 @@ static void test_status_names_and_format(void) {
   const int n = tg_format(out, 8, "%s", "0123456789");
   TG_CHECK_EQ_INT(n, 7);
   TG_CHECK(strcmp(out, "0123456") == 0);
+  tg_format(out, sizeof out, "%lld %llu", -9000000000LL, 18000000000ULL);
+  TG_CHECK(strcmp(out, "-9000000000 18000000000") == 0);
   tg_format(out, sizeof out, "%q %", 1);
   TG_CHECK(strcmp(out, "%q ") == 0);
 }
