@@ -8,7 +8,9 @@
 # align=off, sleep=off), so every tick the firmware measures is deterministic.
 # Environment:
 #   TG_QEMU_TIMEOUT  seconds of wall time before the run is killed (default 300); exit 124
-#   TG_QEMU_SERIAL   file that receives UART0 (default: this process's stdout)
+#   TG_QEMU_SERIAL   file that receives UART0, or "pty" (QEMU prints the /dev/pts path on
+#                    stderr; serialport opens it like a real board). Default: stdout.
+#   TG_QEMU_STDIN    file fed to UART0's receiver when UART0 is stdio (default: none)
 #   QEMU             the emulator (default qemu-system-arm)
 set -euo pipefail
 
@@ -45,13 +47,16 @@ for a in "$@"; do
 done
 
 serial=(-serial stdio)
-if [ -n "${TG_QEMU_SERIAL:-}" ]; then
-  serial=(-serial "file:${TG_QEMU_SERIAL//,/,,}")
-fi
+case "${TG_QEMU_SERIAL:-}" in
+  "") ;;
+  pty) serial=(-serial pty) ;;
+  *) serial=(-serial "file:${TG_QEMU_SERIAL//,/,,}") ;;
+esac
+stdin=${TG_QEMU_STDIN:-/dev/null}
 
 set +e
 timeout --kill-after=5 "$timeout_s" "$qemu" -M "$board" -display none -monitor none "${serial[@]}" \
-  -icount shift=0,align=off,sleep=off -semihosting-config "$semi" -kernel "$elf" </dev/null
+  -icount shift=0,align=off,sleep=off -semihosting-config "$semi" -kernel "$elf" <"$stdin"
 rc=$?
 set -e
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

@@ -4,6 +4,7 @@
 # 1. `selftest icount`: exit 0, "selftest passed" on the UART (captured to a file) and on
 #    the semihosting console (stderr), and the timer rate matching -icount shift=0.
 # 2. `selftest fault`: a division by zero must end in the UsageFault report, exit 70.
+# 3. `selftest uart-rx`: "ping" piped into UART0 must be read back by the firmware.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -eq 2 ] || { echo "usage: qemu-selftest.sh BOARD SELFTEST_ELF" >&2; exit 64; }
@@ -14,7 +15,15 @@ trap 'rm -rf "$work"' EXIT
 export TG_QEMU_TIMEOUT=${TG_QEMU_TIMEOUT:-30}
 
 fail() {
-  echo "selftest $board ($elf): $*" >&2
+  printf ping >"$work/ping.txt"
+set +e
+TG_QEMU_STDIN="$work/ping.txt" bash "$here/qemu-exec.sh" "$board" "$elf" uart-rx >"$work/uart.txt" 2>"$work/console.txt"
+rc=$?
+set -e
+[ $rc -eq 0 ] || fail "uart-rx run: exit status $rc (expected 0)"
+grep -q '^ok   uart receive: ping' "$work/uart.txt" || fail "uart-rx run: 'ping' did not come back through UART0's receiver"
+
+echo "selftest $board ($elf): $*" >&2
   for f in uart.txt console.txt; do
     [ -s "$work/$f" ] && { echo "--- $f" >&2; cat "$work/$f" >&2; }
   done
@@ -38,5 +47,13 @@ rc=$?
 set -e
 [ $rc -eq 70 ] || fail "fault run: exit status $rc (expected 70, the fault exit)"
 grep -q '^FAULT UsageFault' "$work/uart.txt" || fail "fault run: no 'FAULT UsageFault' report on the UART"
+
+printf ping >"$work/ping.txt"
+set +e
+TG_QEMU_STDIN="$work/ping.txt" bash "$here/qemu-exec.sh" "$board" "$elf" uart-rx >"$work/uart.txt" 2>"$work/console.txt"
+rc=$?
+set -e
+[ $rc -eq 0 ] || fail "uart-rx run: exit status $rc (expected 0)"
+grep -q '^ok   uart receive: ping' "$work/uart.txt" || fail "uart-rx run: 'ping' did not come back through UART0's receiver"
 
 echo "selftest $board $(basename "$(dirname "$elf")"): passed in ${elapsed_ms} ms; $loop"

@@ -4,6 +4,7 @@
  * every check passed. Arguments (semihosting command line):
  *   icount   also check the tick rate against QEMU -icount shift=0 (1 instruction = 1 ns)
  *   fault    divide by zero on purpose: the run must end in the UsageFault report
+ *   uart-rx  expect "ping" on UART0's receiver (the host pipes it into QEMU's serial)
  * Under QEMU the tick source is the board's fallback (no DWT); the figure printed as
  * "instructions_per_tick" is emulated instructions, not cycles. */
 #include <stdint.h>
@@ -108,6 +109,19 @@ int main(void) {
     (void)quotient;
     report("divide-by-zero trap", 0, "no fault was taken");
     tg_sh_exit(1);
+  }
+
+  if (has_arg(cmdline, "uart-rx")) {
+    /* The host feeds "ping" into UART0: read it back with bounded waits. */
+    char rx[8];
+    int n = 0;
+    while (n < 4) {
+      int c = tg_uart_getc(50000000u);
+      if (c < 0) break;
+      rx[n++] = (char)c;
+    }
+    rx[n] = '\0';
+    report("uart receive", n == 4 && strcmp(rx, "ping") == 0, n == 0 ? "nothing arrived" : rx);
   }
 
   report(".data initialised", data_word == 0x5EED1234u, "");
