@@ -1,6 +1,6 @@
 /* Reader of one tensor of subgraph 0: shape, type, constant data (inline or stored
- * after the flatbuffer) and quantization parameters, which are copied into the arena's
- * persistent region. Field numbers follow tensorflow/lite/schema/schema.fbs. */
+ * after the flatbuffer) and quantization parameters (zero points copied as int32 into
+ * the arena's persistent region, scales used in place when aligned). Field numbers follow tensorflow/lite/schema/schema.fbs. */
 #include <string.h>
 
 #include "tg_internal.h"
@@ -65,20 +65,27 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
                             (int)t->ndims);
     }
   }
-  float *sc = tg_engine_alloc(e, (size_t)scales.count * sizeof(float), 4);
+  /* Scales stay in the model when aligned (as constant data does: the target is
+   * little-endian and the model outlives the engine's use of it); otherwise they are
+   * copied. Zero points are int64 in the file and always become an int32 copy. */
+  const uint8_t *scale_bytes = q->buf + scales.pos;
+  const int in_place = ((uintptr_t)scale_bytes & 3u) == 0;
+  float *copy = in_place ? NULL : tg_engine_alloc(e, (size_t)scales.count * sizeof(float), 4);
   int32_t *zp = tg_engine_alloc(e, (size_t)scales.count * sizeof(int32_t), 4);
-  if (sc == NULL || zp == NULL) {
+  if ((!in_place && copy == NULL) || zp == NULL) {
     return tg_engine_fail(e, -1, TG_ERR_ARENA_TOO_SMALL,
                           "tensor %d '%.*s': no arena left for %u quantization parameters",
                           (int)index, nlen, name, (unsigned)scales.count);
   }
   for (uint32_t i = 0; i < scales.count; ++i) {
-    const uint32_t bits = tg_fb_read_u32(q->buf + scales.pos + 4u * i);
-    memcpy(&sc[i], &bits, sizeof bits);
-    if (!(sc[i] == sc[i]) || sc[i] > 3.0e38f || sc[i] < -3.0e38f) {
+    const uint32_t bits = tg_fb_read_u32(scale_bytes + 4u * i);
+    float f;
+    memcpy(&f, &bits, sizeof bits);
+    if (!(f == f) || f > 3.0e38f || f < -3.0e38f) {
       return tg_engine_fail(e, -1, TG_ERR_QUANT, "tensor %d '%.*s': scale %u is not finite",
                             (int)index, nlen, name, (unsigned)i);
     }
+    if (copy != NULL) copy[i] = f;
     int64_t z = 0;
     if (has_zp) {
       const uint8_t *p = q->buf + zps.pos + 8u * i;
@@ -92,7 +99,7 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
     zp[i] = (int32_t)z;
   }
   t->n_scales = (int32_t)scales.count;
-  t->scales = sc;
+  t->scales = in_place ? (const float *)(const void *)scale_bytes : copy;
   t->zero_points = zp;
   t->quantized_dimension = qdim;
   return TG_OK;
