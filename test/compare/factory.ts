@@ -30,6 +30,8 @@ export interface CnnOptions {
   conv4Channels?: number;
   /** Name of conv4's output tensor; default 'conv4'. */
   conv4Name?: string;
+  /** Kernel size of conv4; default 1 (1x1). */
+  conv4Kernel?: number;
   /** Insert an extra 1x1 CONV_2D (32 -> 32) after layer 7; default false. */
   extraConv?: boolean;
 }
@@ -98,7 +100,7 @@ export function cnn(opts: CnnOptions = {}): ModelAnalysis {
   x = dw(x, 'dw1', 16, 8);
   x = conv(x, 'conv2', 16, 8, 16);
   x = pool('MAX_POOL_2D', x, 'pool3', [1, 8, 8, 16], 2);
-  x = conv(x, opts.conv4Name ?? 'conv4', 8, 16, c4, 1);
+  x = conv(x, opts.conv4Name ?? 'conv4', 8, 16, c4, opts.conv4Kernel ?? 1);
   x = dw(x, 'dw5', 8, c4);
   const c6 = conv(x, 'conv6', 8, c4, 32, 1);
   let c7 = conv(c6, 'conv7', 8, 32, 32);
