@@ -221,6 +221,31 @@ static void test_hand_computed(void) {
   TG_CHECK_EQ_ARRAY(out, want_b, 4);
 }
 
+/* tg_conv_out_size / tg_conv_padding (used by every window operator's prepare) against
+ * the formulas of tg_test_ref.h over a grid of sizes, windows, strides and dilations. */
+static void test_padding_formulas(void) {
+  int bad = 0;
+  for (int32_t in = 1; in <= 12; ++in)
+    for (int32_t k = 1; k <= 6; ++k)
+      for (int32_t stride = 1; stride <= 4; ++stride)
+        for (int32_t dil = 1; dil <= 3; ++dil)
+          for (int32_t padding = 0; padding <= 1; ++padding) {
+            const int32_t out = tg_conv_out_size(padding, in, k, stride, dil);
+            bad += out != tg_ref_out_size(padding, in, k, stride, dil);
+            if (out > 0) bad += tg_conv_padding(stride, dil, in, k, out) != tg_ref_pad_before(in, k, stride, dil, out);
+          }
+  TG_CHECK_EQ_INT(bad, 0);
+  /* Worked examples: SAME 3x3 stride 2 on 7 -> 4 outputs, total padding 2 (1 on top);
+   * on 8 -> 4 outputs, total 1 (0 on top, the extra row at the bottom). */
+  TG_CHECK_EQ_INT(tg_conv_out_size(0, 7, 3, 2, 1), 4);
+  TG_CHECK_EQ_INT(tg_conv_padding(2, 1, 7, 3, 4), 1);
+  TG_CHECK_EQ_INT(tg_conv_out_size(0, 8, 3, 2, 1), 4);
+  TG_CHECK_EQ_INT(tg_conv_padding(2, 1, 8, 3, 4), 0);
+  TG_CHECK_EQ_INT(tg_conv_out_size(1, 9, 3, 1, 2), 5); /* VALID, dilation 2: effective 5 */
+  TG_CHECK_EQ_INT(tg_conv_out_size(1, 4, 3, 1, 2), 0); /* does not fit */
+  TG_CHECK_EQ_INT(tg_conv_out_size(0, 4, 3, 0, 1), 0); /* stride 0 */
+}
+
 /* ---- the operator ------------------------------------------------------------------ */
 static int32_t g_in_dims[4], g_w_dims[4], g_b_dims[1], g_out_dims[4];
 static float g_in_scale[1], g_out_scale[1];
@@ -397,6 +422,7 @@ static void test_prepare_errors(void) {
 
 int main(void) {
   TG_RUN(test_hand_computed);
+  TG_RUN(test_padding_formulas);
   TG_RUN(test_kernels_against_reference);
   TG_RUN(test_kernel_without_bias);
   TG_RUN(test_operator_against_reference);
