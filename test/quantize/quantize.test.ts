@@ -1,0 +1,267 @@
+// End to end: TF.js models built here -> our int8 and float32 .tflite -> the real TFLite
+// runtime, compared with TF.js itself on samples the calibration never saw.
+//
+// Bounds (docs/quantization.md): float32 export within 1e-4 of TF.js; int8 mean absolute
+// error at most 1.5 steps of the output scale, 99th percentile at most 6 steps, argmax
+// agreement at least 95% for the classifiers (the larger single errors are inputs outside
+// the calibrated range, clipped as the converter's models clip them).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TfModule from '@tensorflow/tfjs';
+import { loadTf } from '../../src/host/tfjs.ts';
+import { readModel } from '../../src/model/reader.ts';
+import type { Model, Tensor } from '../../src/model/types.ts';
+import { exportFloatTflite, quantizeLayersModelDetailed } from '../../src/quantize/index.ts';
+import { agreement, maxAbsDiff, predict, runTflite, samples } from './helpers.ts';
+import { denseHeavy, residualModel, sequentialClassifier } from './models.ts';
+
+const tf = await loadTf();
+
+interface Case {
+  make: () => TfModule.LayersModel;
+  shape: number[];
+  classifier: boolean;
+}
+
+const CASES: Record<string, Case> = {
+  sequential: { make: () => sequentialClassifier(tf), shape: [16, 16, 3], classifier: true },
+  residual: { make: () => residualModel(tf), shape: [12, 12, 4], classifier: false },
+  denseHeavy: { make: () => denseHeavy(tf), shape: [8, 8, 8], classifier: true },
+};
+
+function errorSteps(q: Float32Array[], ref: Float32Array[], scale: number) {
+  const errs = q.flatMap((x, i) => Array.from(x, (v, j) => Math.abs(v - ref[i][j]) / scale));
+  errs.sort((a, b) => a - b);
+  const mean = errs.reduce((a, b) => a + b, 0) / errs.length;
+  return { mean, p99: errs[Math.floor(errs.length * 0.99)], max: errs[errs.length - 1] };
+}
+
+for (const [name, c] of Object.entries(CASES)) {
+  test(`${name}: int8 and float32 .tflite run in TFLite and match TF.js`, async (t) => {
+    const model = c.make();
+    const calibration = samples(c.shape, 100, 11);
+    const evalSet = samples(c.shape, 200, 12);
+    const ref = predict(tf, model, evalSet);
+
+    const floatBytes = exportFloatTflite(tf, model);
+    const floatOut = await runTflite(floatBytes, evalSet);
+    const floatErr = maxAbsDiff(floatOut, ref);
+    assert.ok(floatErr <= 1e-4, `float32 export differs from TF.js by ${floatErr}`);
+
+    for (const io of ['float32', 'int8'] as const) {
+      const r = quantizeLayersModelDetailed(tf, model, calibration, { io });
+      let got: Float32Array[];
+      let scale: number;
+      if (io === 'int8') {
+        const sg = readModel(r.tflite, name).subgraphs[0];
+        const outQ = quant(sg.tensors[sg.outputs[0]]);
+        got = await runTflite(r.tflite, evalSet, {
+          input: quant(sg.tensors[sg.inputs[0]]),
+          output: outQ,
+        });
+        scale = outQ.scale;
+      } else {
+        got = await runTflite(r.tflite, evalSet);
+        // The scale of the int8 tensor the DEQUANTIZE reads: the last value of the graph.
+        scale = r.values[r.values.length - 1].params.scale;
+      }
+      const e = errorSteps(got, ref, scale);
+      const agree = agreement(got, ref);
+      t.diagnostic(
+        `${name} io=${io}: ${r.tflite.length} B int8 vs ${floatBytes.length} B float32 (${((100 * r.tflite.length) / floatBytes.length).toFixed(1)}%); ` +
+          `error in output steps mean ${e.mean.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(2)} (scale ${scale.toPrecision(4)}); argmax agreement ${(100 * agree).toFixed(1)}%`,
+      );
+      assert.ok(e.mean <= 1.5, `mean error ${e.mean} steps`);
+      assert.ok(e.p99 <= 6, `99th percentile error ${e.p99} steps`);
+      if (c.classifier) assert.ok(agree >= 0.95, `argmax agreement ${agree}`);
+    }
+  });
+}
+
+function quant(t: Tensor): { scale: number; zeroPoint: number } {
+  assert.ok(t.quantization, `${t.name} has quantization`);
+  return { scale: t.quantization.scale[0], zeroPoint: t.quantization.zeroPoint[0] };
+}
+
+function ops(m: Model): string[] {
+  return m.subgraphs[0].operators.map((o) => m.operatorCodes[o.opcodeIndex].builtin);
+}
+
+function tensorsOf(m: Model, builtin: string, input: number): Tensor[] {
+  const sg = m.subgraphs[0];
+  return sg.operators
+    .filter((o) => m.operatorCodes[o.opcodeIndex].builtin === builtin)
+    .map((o) => sg.tensors[o.inputs[input]]);
+}
+
+test('int8 sequential model: operators, fused activations, per-channel filters, int32 biases', () => {
+  const model = sequentialClassifier(tf);
+  const r = quantizeLayersModelDetailed(tf, model, samples([16, 16, 3], 40, 11));
+  const m = readModel(r.tflite, 'sequential');
+  const sg = m.subgraphs[0];
+  assert.deepEqual(ops(m), [
+    'CONV_2D',
+    'DEPTHWISE_CONV_2D',
+    'MAX_POOL_2D',
+    'CONV_2D',
+    'AVERAGE_POOL_2D',
+    'CONV_2D',
+    'MEAN',
+    'FULLY_CONNECTED',
+    'FULLY_CONNECTED',
+    'SOFTMAX',
+  ]);
+  // BN + ReLU6 layer fused into conv 1, relu into depthwise, relu6 into conv 2, BN +
+  // Activation('relu') into conv 3; relu into the first Dense.
+  const acts = sg.operators.map((o) =>
+    o.options !== null && 'activation' in o.options ? o.options.activation : '-',
+  );
+  assert.deepEqual(acts, [
+    'RELU6',
+    'RELU',
+    'NONE',
+    'RELU6',
+    'NONE',
+    'RELU',
+    '-',
+    'RELU',
+    'NONE',
+    '-',
+  ]);
+  assert.equal(sg.tensors[sg.inputs[0]].type, 'int8');
+  assert.equal(sg.tensors[sg.outputs[0]].type, 'int8');
+  assert.deepEqual(sg.tensors[sg.outputs[0]].quantization?.scale, [1 / 256]);
+  assert.deepEqual(sg.tensors[sg.outputs[0]].quantization?.zeroPoint, [-128]);
+
+  for (const [op, axis] of [
+    ['CONV_2D', 0],
+    ['DEPTHWISE_CONV_2D', 3],
+  ] as const) {
+    const convs = sg.operators.filter((o) => m.operatorCodes[o.opcodeIndex].builtin === op);
+    for (const o of convs) {
+      const [input, filter, bias] = o.inputs.map((i) => sg.tensors[i]);
+      const channels = filter.shape[axis];
+      assert.equal(filter.type, 'int8');
+      assert.equal(filter.quantization?.quantizedDimension, axis, `${op} ${filter.name} axis`);
+      assert.equal(filter.quantization?.scale.length, channels);
+      assert.ok(filter.quantization?.zeroPoint.every((z) => z === 0));
+      assert.equal(bias.type, 'int32');
+      assert.equal(bias.quantization?.scale.length, channels);
+      const inScale = input.quantization?.scale[0] ?? NaN;
+      bias.quantization?.scale.forEach((s, c) => {
+        const want = inScale * (filter.quantization?.scale[c] ?? NaN);
+        assert.ok(Math.abs(s - want) <= 1e-6 * want, `${bias.name}[${c}] scale ${s} vs ${want}`);
+      });
+      // The largest weight of every channel uses the full range: scale = max|w| / 127.
+      const data = new Int8Array(m.buffers[filter.buffer].data.buffer.slice(0));
+      const maxPerChannel = new Array<number>(channels).fill(0);
+      data.forEach((v, i) => {
+        const ch = axis === 0 ? Math.floor(i / (data.length / channels)) : i % channels;
+        maxPerChannel[ch] = Math.max(maxPerChannel[ch], Math.abs(v));
+      });
+      assert.ok(
+        maxPerChannel.every((v) => v === 127),
+        `${filter.name}: ${maxPerChannel}`,
+      );
+    }
+  }
+  assert.equal(tensorsOf(m, 'DEPTHWISE_CONV_2D', 1)[0].shape.join(','), '1,3,3,16');
+  // FULLY_CONNECTED: per-tensor weights and bias.
+  for (const w of tensorsOf(m, 'FULLY_CONNECTED', 1)) {
+    assert.equal(w.type, 'int8');
+    assert.equal(w.quantization?.scale.length, 1);
+  }
+  for (const b of tensorsOf(m, 'FULLY_CONNECTED', 2)) {
+    assert.equal(b.type, 'int32');
+    assert.equal(b.quantization?.scale.length, 1);
+  }
+  // Pooling and MEAN keep their input's parameters.
+  for (const o of sg.operators) {
+    const op = m.operatorCodes[o.opcodeIndex].builtin;
+    if (op !== 'MAX_POOL_2D' && op !== 'AVERAGE_POOL_2D' && op !== 'MEAN') continue;
+    assert.deepEqual(
+      sg.tensors[o.outputs[0]].quantization?.scale,
+      sg.tensors[o.inputs[0]].quantization?.scale,
+      op,
+    );
+    assert.deepEqual(
+      sg.tensors[o.outputs[0]].quantization?.zeroPoint,
+      sg.tensors[o.inputs[0]].quantization?.zeroPoint,
+      op,
+    );
+  }
+  const version = (op: string) => m.operatorCodes.find((c) => c.builtin === op)?.version;
+  assert.equal(version('CONV_2D'), 3);
+  assert.equal(version('FULLY_CONNECTED'), 4);
+  // The report: every activation calibrated, inherited or fixed, with its range.
+  assert.equal(r.values.length, sg.tensors.filter((t) => t.buffer === 0).length);
+  assert.ok(
+    r.values.some((v) => v.source === 'input') && r.values.some((v) => v.source === 'softmax'),
+  );
+});
+
+test('residual model: ReLU fused into ADD, a shared conv output keeps its RELU, Reshape as RESHAPE', () => {
+  const m = readModel(
+    quantizeLayersModelDetailed(tf, residualModel(tf), samples([12, 12, 4], 30, 11)).tflite,
+    'residual',
+  );
+  assert.deepEqual(ops(m), [
+    'CONV_2D',
+    'CONV_2D',
+    'ADD',
+    'CONV_2D',
+    'RELU',
+    'ADD',
+    'DEPTHWISE_CONV_2D',
+    'RESHAPE',
+    'FULLY_CONNECTED',
+  ]);
+  const sg = m.subgraphs[0];
+  const adds = sg.operators.filter((o) => m.operatorCodes[o.opcodeIndex].builtin === 'ADD');
+  assert.deepEqual(
+    adds.map((o) => (o.options?.kind === 'AddOptions' ? o.options.activation : '?')),
+    ['RELU', 'NONE'],
+  );
+  // An ADD has its own output range, unlike its inputs.
+  const [a, b] = adds[0].inputs.map((i) => sg.tensors[i].quantization?.scale[0]);
+  const out = sg.tensors[adds[0].outputs[0]].quantization?.scale[0];
+  assert.ok(out !== a || out !== b);
+  const reshape = sg.operators.find((o) => m.operatorCodes[o.opcodeIndex].builtin === 'RESHAPE');
+  assert.deepEqual(sg.tensors[reshape?.outputs[0] ?? -1].shape, [1, 200]);
+});
+
+test('float I/O adds QUANTIZE at the input and DEQUANTIZE at the output', () => {
+  const r = quantizeLayersModelDetailed(tf, denseHeavy(tf), samples([8, 8, 8], 20, 11), {
+    io: 'float32',
+  });
+  const m = readModel(r.tflite, 'float-io');
+  const sg = m.subgraphs[0];
+  const list = ops(m);
+  assert.equal(list[0], 'QUANTIZE');
+  assert.equal(list[list.length - 1], 'DEQUANTIZE');
+  assert.equal(sg.tensors[sg.inputs[0]].type, 'float32');
+  assert.equal(sg.tensors[sg.outputs[0]].type, 'float32');
+});
+
+test('float32 export: same graph in float32, BN folded, every conv with a bias', () => {
+  const m = readModel(exportFloatTflite(tf, sequentialClassifier(tf)), 'float');
+  const sg = m.subgraphs[0];
+  assert.equal(ops(m).length, 10);
+  assert.ok(sg.tensors.every((t) => t.quantization === undefined));
+  assert.ok(sg.tensors.every((t) => t.type === 'float32' || t.name.endsWith('/axes')));
+  // The first conv has useBias: false; TFLite kernels still get a (zero + folded BN) bias.
+  for (const o of sg.operators.filter(
+    (o) => m.operatorCodes[o.opcodeIndex].builtin === 'CONV_2D',
+  )) {
+    assert.equal(o.inputs.length, 3);
+    assert.ok(o.inputs[2] >= 0);
+  }
+  assert.ok(m.operatorCodes.every((c) => c.version === 1));
+});
+
+test('int8 file is at most 30% of the float32 file for a model with enough weights', () => {
+  const model = denseHeavy(tf);
+  const q = quantizeLayersModelDetailed(tf, model, samples([8, 8, 8], 20, 11)).tflite;
+  const f = exportFloatTflite(tf, model);
+  assert.ok(q.length <= 0.3 * f.length, `${q.length} B int8 vs ${f.length} B float32`);
+});
