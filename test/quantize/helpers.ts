@@ -30,7 +30,8 @@ export function randomizeWeights(tf: Tf, model: TfModule.LayersModel, seed: numb
     if (vars.length === 0) continue;
     const values = vars.map((v) => {
       const short = v.originalName.slice(v.originalName.lastIndexOf('/') + 1);
-      const shape = v.shape;
+      // Weights always have fixed shapes; only activations have a null batch dimension.
+      const shape = v.shape.map((d) => d ?? 1);
       const n = shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(n);
       // fan-in: every kernel dimension but the last (depthwise: kh*kw).
