@@ -102,7 +102,8 @@ function hardCut(text: string, maxChars: number): string {
 }
 
 function build(c: Comparison, opts: RenderOptions, cut: Cut): string {
-  const out: string[] = [opts.marker, VERDICT_LINE[c.verdict], '', headline(c)];
+  const out: string[] = [opts.marker, VERDICT_LINE[c.verdict]];
+  // The note sits right under the verdict, so that even the last-resort cut keeps it.
   const left = omitted(c, cut, opts.mermaid ?? false);
   if (left !== '') {
     const where = escapeText(opts.fullResults ?? 'the result documents of this run');
@@ -111,6 +112,7 @@ function build(c: Comparison, opts: RenderOptions, cut: Cut): string {
       `> ⚠️ Shortened to fit a GitHub comment: ${left} left out. The full figures are in ${where}.`,
     );
   }
+  out.push('', headline(c));
   out.push('', ...reasonLines(c, cut.reasons));
   c.entries.slice(0, cut.entries).forEach((e) => out.push('', ...entrySection(e, cut)));
   return out.join('\n') + '\n';
@@ -219,7 +221,7 @@ function context(e: EntryComparison): string {
   const where = [b.machine, b.core, `${b.kernelSet} kernels`].filter((x) => x !== undefined);
   const kind =
     b.kind === 'emulated'
-      ? `Emulated board (${escapeText(where.join(', '))}): times are instruction counts, not cycles; milliseconds and energy are modelled.`
+      ? `Emulated board (${escapeText(where.join(', '))}): times are instruction counts under QEMU, not hardware timing; milliseconds and energy are modelled from them.`
       : `Real board (${escapeText(where.join(', '))}, ${b.clockHz / 1e6} MHz): cycles over ${head.totals.ticks.n} repeats.`;
   const short = (sha: string): string => escapeText(sha.slice(0, 7));
   let baseline: string;
