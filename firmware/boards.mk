@@ -189,8 +189,12 @@ boards-clean:
 # firmware/Makefile's `make test` runs the targets listed here after the host checks.
 BOARD_TEST_TARGETS += boards-test
 
-# Included after other targets: keep the includer's default goal; included first: let the
-# includer's next target become it.
+# On its own: `make -f firmware/boards.mk` runs the self-test. Included after other
+# targets: keep the includer's default goal; included first: let its next target become it.
+ifeq ($(firstword $(MAKEFILE_LIST)),$(TGB_MK))
+.DEFAULT_GOAL := selftest
+else
 .DEFAULT_GOAL := $(TGB_SAVED_GOAL)
+endif
 
 -include $(shell find $(TGB_BUILD)/obj -name '*.d' 2>/dev/null)
