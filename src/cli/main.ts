@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ANALYZE_USAGE, runAnalyze } from './analyze.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { QUANTIZE_USAGE, runQuantize } from './quantize.ts';
 
 /** Where the CLI writes; process.stdout/stderr by default, string collectors in tests. */
 export interface CliIo {
@@ -18,6 +19,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage: string }>
     run: runAnalyze,
     summary: 'per-layer MACs, params, bytes, arena and flash of a .tflite model',
     usage: ANALYZE_USAGE,
+  },
+  quantize: {
+    run: runQuantize,
+    summary: 'post-training int8 quantization of a TF.js Layers model to .tflite',
+    usage: QUANTIZE_USAGE,
   },
 };
 

@@ -1,0 +1,244 @@
+// `tinyml-gate quantize`: a TF.js Layers model + calibration samples -> an int8 .tflite
+// (and optionally the float32 .tflite of the same graph), with the sizes and the range
+// every activation got, so that a bad calibration set shows before the accuracy does.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadLayersModel, loadTf } from '../host/tfjs.ts';
+import {
+  exportFloatTflite,
+  quantizeLayersModelDetailed,
+  type QuantizeResult,
+} from '../quantize/index.ts';
+import { UsageError, parseArgs } from './args.ts';
+import type { CliIo } from './main.ts';
+
+export const QUANTIZE_USAGE = [
+  'usage: tinyml-gate quantize --model model.json --calibration D --out m.tflite',
+  '                            [--float-out f.tflite] [--io int8|float32] [--samples N]',
+  '',
+  'Post-training full-integer quantization of a TF.js Layers model, as the TFLite',
+  'converter does it (docs/quantization.md): per-channel int8 conv weights, per-tensor',
+  'int8 dense weights, int32 biases, asymmetric int8 activations from calibration.',
+  '',
+  'options:',
+  '  --model FILE        TF.js Layers model.json (weight shards beside it)',
+  '  --calibration D     dataset.json (its inputs, after preprocessing) or a .npy of',
+  '                      float32 samples shaped [N, ...model input without batch]',
+  '  --out FILE          the int8 .tflite to write',
+  '  --float-out FILE    also write the float32 .tflite of the same graph',
+  '  --io TYPE           model input/output type: int8 (default) or float32',
+  '                      (float32 adds QUANTIZE/DEQUANTIZE, as the converter does)',
+  '  --samples N         calibration samples, spread evenly over D (default 200)',
+  '  -h, --help          show this help',
+  '',
+].join('\n');
+
+const DEFAULT_SAMPLES = 200;
+
+export async function runQuantize(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, {
+    help: 'boolean',
+    model: 'string',
+    calibration: 'string',
+    out: 'string',
+    'float-out': 'string',
+    io: 'string',
+    samples: 'string',
+  });
+  if (flags.has('help')) {
+    io.stdout.write(QUANTIZE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const need = (name: string): string => {
+    const v = flags.get(name);
+    if (typeof v !== 'string') throw new UsageError(`--${name} is required`);
+    return v;
+  };
+  const modelPath = need('model');
+  const calibrationPath = need('calibration');
+  const out = need('out');
+  const floatOut = flags.get('float-out');
+  const ioFlag = flags.get('io') ?? 'int8';
+  if (ioFlag !== 'int8' && ioFlag !== 'float32') {
+    throw new UsageError(`--io must be int8 or float32, not "${String(ioFlag)}"`);
+  }
+  const samplesFlag = flags.get('samples');
+  let count = DEFAULT_SAMPLES;
+  if (typeof samplesFlag === 'string') {
+    count = Number(samplesFlag);
+    if (!/^\d+$/.test(samplesFlag) || count < 1 || !Number.isSafeInteger(count)) {
+      throw new UsageError(`--samples must be a whole number of at least 1, not "${samplesFlag}"`);
+    }
+  }
+
+  const tf = await loadTf();
+  const model = await loadLayersModel(modelPath);
+  const { samples, total } = await loadCalibration(calibrationPath, count);
+  const name = path.basename(path.dirname(path.resolve(modelPath)));
+  const result = quantizeLayersModelDetailed(tf, model, samples, { io: ioFlag, name });
+  const floatBytes = exportFloatTflite(tf, model);
+  await writeFile(out, result.tflite);
+  if (typeof floatOut === 'string') await writeFile(floatOut, floatBytes);
+  io.stdout.write(
+    renderQuantize(result, {
+      model: modelPath,
+      layers: model.layers.length,
+      calibration: calibrationPath,
+      used: samples.length,
+      total,
+      out,
+      floatOut: typeof floatOut === 'string' ? floatOut : null,
+      floatBytes: floatBytes.length,
+      io: ioFlag,
+    }),
+  );
+  return 0;
+}
+
+/** The calibration file cannot serve: wrong format, unreadable. */
+export class CalibrationFileError extends Error {
+  readonly code: 'no-such-file' | 'bad-npy' | 'unsupported-format';
+  constructor(code: CalibrationFileError['code'], message: string) {
+    super(message);
+    this.name = 'CalibrationFileError';
+    this.code = code;
+  }
+}
+
+/** `count` samples spread evenly over the file (datasets are often sorted by class). */
+async function loadCalibration(
+  file: string,
+  count: number,
+): Promise<{ samples: Float32Array[]; total: number }> {
+  if (file.endsWith('.npy')) {
+    const all = parseNpyFloat32(await readBytes(file), file);
+    return { samples: spread(all.length, count).map((i) => all[i]), total: all.length };
+  }
+  throw new CalibrationFileError(
+    'unsupported-format',
+    `${file}: calibration data must be a .npy of float32 samples`,
+  );
+}
+
+function spread(total: number, count: number): number[] {
+  const n = Math.min(total, count);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
+}
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new CalibrationFileError(
+      'no-such-file',
+      `${file}: cannot read (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+}
+
+/** A NumPy .npy (format 1.0-3.0) of little-endian float32 in C order, as [N, ...]. */
+export function parseNpyFloat32(bytes: Uint8Array, file: string): Float32Array[] {
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (bytes.length < 10 || magic.some((m, i) => bytes[i] !== m)) {
+    throw new CalibrationFileError('bad-npy', `${file}: not a .npy file (no \\x93NUMPY magic)`);
+  }
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = major === 1 ? 10 : 12;
+  if (start + headerLen > bytes.length) {
+    throw new CalibrationFileError('bad-npy', `${file}: header runs past the end of the file`);
+  }
+  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
+  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr !== '<f4') {
+    throw new CalibrationFileError(
+      'bad-npy',
+      `${file}: dtype "${String(descr)}"; calibration samples must be float32 ("<f4")`,
+    );
+  }
+  if (fortran !== 'False') {
+    throw new CalibrationFileError('bad-npy', `${file}: Fortran-ordered arrays are not supported`);
+  }
+  const shape = (shapeText ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
+  if (shape.length < 2 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new CalibrationFileError(
+      'bad-npy',
+      `${file}: shape (${shapeText ?? ''}) is not [N, ...sample shape]`,
+    );
+  }
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  const dataStart = start + headerLen;
+  if (bytes.length - dataStart !== shape[0] * per * 4) {
+    throw new CalibrationFileError(
+      'bad-npy',
+      `${file}: shape (${shape.join(', ')}) needs ${shape[0] * per * 4} data bytes, the file has ${bytes.length - dataStart}`,
+    );
+  }
+  const data = bytes.slice(dataStart);
+  const floats = new Float32Array(data.buffer, 0, shape[0] * per);
+  return Array.from({ length: shape[0] }, (_, i) => floats.slice(i * per, (i + 1) * per));
+}
+
+interface RenderFacts {
+  model: string;
+  layers: number;
+  calibration: string;
+  used: number;
+  total: number;
+  out: string;
+  floatOut: string | null;
+  floatBytes: number;
+  io: 'int8' | 'float32';
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+const g = (v: number): string => Number(v.toPrecision(4)).toString();
+
+export function renderQuantize(r: QuantizeResult, f: RenderFacts): string {
+  const lines: string[] = [];
+  lines.push(
+    `model        ${f.model}: ${f.layers} layers -> ${r.operators.length} TFLite operators`,
+  );
+  lines.push(`calibration  ${f.used} of ${n(f.total)} samples from ${f.calibration}`);
+  const pct = ((100 * r.tflite.length) / f.floatBytes).toFixed(1);
+  lines.push(
+    `int8         ${f.out}  ${n(r.tflite.length)} bytes (${pct}% of float32), ${f.io} I/O`,
+  );
+  lines.push(
+    `float32      ${f.floatOut ?? '(not written: --float-out)'}  ${n(f.floatBytes)} bytes`,
+  );
+  lines.push('');
+  const byName = new Map(r.values.map((v) => [v.name, v]));
+  const rows = r.operators.map((o) => {
+    const v = byName.get(o.output);
+    const range = v?.range ? `[${g(v.range.min)}, ${g(v.range.max)}]` : '';
+    const params = v ? `${g(v.params.scale)} / ${v.params.zeroPoint}` : '';
+    const note = v?.source === 'input' ? 'from input' : v?.source === 'softmax' ? 'fixed' : '';
+    return [o.op, o.layers.join(' + '), range, params, note];
+  });
+  const input = r.values[0];
+  rows.unshift([
+    'input',
+    input.name,
+    input.range ? `[${g(input.range.min)}, ${g(input.range.max)}]` : '',
+    `${g(input.params.scale)} / ${input.params.zeroPoint}`,
+    '',
+  ]);
+  const header = ['operator', 'layers', 'calibrated range', 'scale / zero point', ''];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const fmt = (row: string[]): string =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
+  lines.push(fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt), '');
+  return lines.join('\n');
+}
