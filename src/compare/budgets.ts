@@ -2,73 +2,28 @@
 // applies is turned into a BudgetCheck (pass, fail, inconclusive, not enforced or
 // unavailable) with the observed figure, the limit and a message. Semantics are those
 // of docs/configuration.md; the checks' own rules are in docs/report.md ("Budgets").
-import type {
-  AbsoluteLimits,
-  Config,
-  LayerMatch,
-  RelativeMetric,
-  WaiverMetric,
-} from '../schema/config-types.ts';
+import type { AbsoluteLimits, RelativeMetric } from '../schema/config-types.ts';
 import type { ResultDocument } from '../schema/result-types.ts';
-import { tickBound, type LayerDelta, type MetricDelta, type MetricId } from './deltas.ts';
-import { formatLimit, formatNumber, formatPct, formatSigned } from './format.ts';
+import {
+  finish,
+  judge,
+  pctMessage,
+  type BudgetCheck,
+  type BudgetInput,
+  type Draft,
+} from './checks.ts';
+import { tickBound, type MetricId } from './deltas.ts';
+import { formatLimit, formatNumber, formatSigned } from './format.ts';
+import { perLayerChecks } from './per-layer.ts';
 
-export type BudgetKind = 'absolute' | 'relative' | 'perLayer';
-
-/**
- * 'not-enforced': an absolute latency or energy budget on an emulated board (modelled
- * figures); 'unavailable': the figure the budget needs was not measured (no meter, no
- * dataset). Neither affects the verdict; both are shown.
- */
-export type CheckOutcome = 'pass' | 'fail' | 'inconclusive' | 'not-enforced' | 'unavailable';
-
-/** A layer of the head model (of the base model for a removed layer). */
-export interface LayerRef {
-  index: number;
-  op: string;
-  /** First output tensor name ('' when the layer has none). */
-  name: string;
-}
-
-export interface BudgetCheck {
-  model: string;
-  board: string;
-  kind: BudgetKind;
-  metric: WaiverMetric;
-  /** The summary-table row the budget belongs to. */
-  row: MetricId;
-  layer?: LayerRef;
-  /** In `unit`; null when unavailable. Relative: the change in percent (accuracy: drop in points). */
-  observed: number | null;
-  limit: number;
-  /** 'ms', 'uJ', 'bytes', '%' (accuracy or relative change) or 'pts'. */
-  unit: string;
-  /** Measurement noise on `observed`, same unit; 0 for exact figures. */
-  noise: number;
-  outcome: CheckOutcome;
-  /** Set by applyWaivers when an active waiver covers a fail or inconclusive outcome. */
-  waived?: { reason: string; until?: string };
-  /** Set by applyWaivers when only expired waivers would have covered it. */
-  expiredWaiver?: { reason: string; until: string };
-  message: string;
-}
+export type { BudgetCheck, BudgetInput, BudgetKind, CheckOutcome, LayerRef } from './checks.ts';
+export { describeLayer, globMatch, layerMatches } from './per-layer.ts';
 
 /** The schema's defaults (schemas/config.schema.json); a test keeps the two equal. */
 export const RELATIVE_DEFAULTS: {
   maxRegressionPct: Record<RelativeMetric, number>;
   maxAccuracyDropPts: number;
 } = { maxRegressionPct: { latency: 5, energy: 5, flash: 2, ram: 2 }, maxAccuracyDropPts: 1 };
-
-export interface BudgetInput {
-  config: Config;
-  model: string;
-  board: string;
-  /** Absent for a new model: absolute budgets only. */
-  base?: ResultDocument;
-  head: ResultDocument;
-  metrics: readonly MetricDelta[];
-  layers: readonly LayerDelta[];
-}
 
 /** Every applicable check, in order: absolute, relative, per layer. */
 export function evaluateBudgets(input: BudgetInput): BudgetCheck[] {
@@ -77,18 +32,6 @@ export function evaluateBudgets(input: BudgetInput): BudgetCheck[] {
     checks.push(...relativeChecks(input, input.base), ...perLayerChecks(input));
   }
   return checks;
-}
-
-type Draft = Omit<BudgetCheck, 'model' | 'board' | 'outcome' | 'message'>;
-
-/** Outcome of a limit: within noise of it is inconclusive, strictly past it fails. */
-function judge(observed: number, limit: number, noise: number, min = false): CheckOutcome {
-  if (noise > 0 && Math.abs(observed - limit) <= noise) return 'inconclusive';
-  return (min ? observed < limit : observed > limit) ? 'fail' : 'pass';
-}
-
-function finish(input: BudgetInput, d: Draft, outcome: CheckOutcome, message: string): BudgetCheck {
-  return { model: input.model, board: input.board, ...d, outcome, message };
 }
 
 function absoluteChecks(input: BudgetInput): BudgetCheck[] {
@@ -308,87 +251,4 @@ function relativeChecks(input: BudgetInput, base: ResultDocument): BudgetCheck[]
     }
   }
   return out;
-}
-
-/** 'latency: +7.3% instructions > 5% relative limit (...)' and its noise variant. */
-function pctMessage(label: string, d: Draft, what: string, unit: string): string {
-  const obs = d.observed ?? 0;
-  const head = `${label}: ${formatPct(obs)} ${unit}`;
-  const outcome = judge(obs, d.limit, d.noise);
-  if (outcome === 'inconclusive') {
-    return `${head} is within noise (±${formatNumber(d.noise, 1)}%) of the ${formatLimit(d.limit)}% ${what}`;
-  }
-  return `${head} ${outcome === 'fail' ? '>' : '<='} ${formatLimit(d.limit)}% ${what}`;
-}
-
-function perLayerChecks(input: BudgetInput): BudgetCheck[] {
-  const entries = input.config.budgets?.perLayer ?? [];
-  if (entries.length === 0) return [];
-  const out: BudgetCheck[] = [];
-  const unit = input.head.timeUnit;
-  for (const l of input.layers) {
-    if (l.pair.base === undefined || l.pair.head === undefined) continue;
-    const layer = input.head.model.layers[l.pair.head];
-    const ref: LayerRef = { index: layer.index, op: layer.op, name: layer.outputs[0]?.name ?? '' };
-    const entry = entries.find(
-      (e) => (e.model === undefined || e.model === input.model) && layerMatches(e.match, ref),
-    );
-    if (entry === undefined) continue;
-    const metric = entry.metric ?? 'latency';
-    const delta = metric === 'latency' ? l.ticks : l.energy;
-    const d: Draft = {
-      kind: 'perLayer',
-      metric,
-      row: metric === 'latency' ? 'latency' : 'energy',
-      layer: ref,
-      observed: null,
-      limit: entry.maxRegressionPct,
-      unit: '%',
-      noise: 0,
-    };
-    const who = describeLayer(ref);
-    if (delta === null || delta.base === null || delta.head === null || delta.base === 0) {
-      out.push(
-        finish(
-          input,
-          d,
-          'unavailable',
-          `${who}: ${metric} not measured on both commits, per-layer limit not checked`,
-        ),
-      );
-      continue;
-    }
-    d.observed = ((delta.head - delta.base) / delta.base) * 100;
-    d.noise = (delta.bound / delta.base) * 100;
-    const what = metric === 'latency' ? unit : 'uJ';
-    out.push(
-      finish(
-        input,
-        d,
-        judge(d.observed, d.limit, d.noise),
-        pctMessage(who, d, 'per-layer limit', what),
-      ),
-    );
-  }
-  return out;
-}
-
-/** `conv2d_1 (CONV_2D, layer 3)`; a layer without an output name reads `CONV_2D (layer 3)`. */
-export function describeLayer(l: LayerRef): string {
-  return l.name !== '' ? `${l.name} (${l.op}, layer ${l.index})` : `${l.op} (layer ${l.index})`;
-}
-
-export function layerMatches(match: LayerMatch, l: LayerRef): boolean {
-  if ('op' in match) return match.op === l.op;
-  if ('index' in match) return match.index === l.index;
-  return globMatch(match.name, l.name);
-}
-
-/** `*` any run of characters (including '/'), `?` one character; everything else literal. */
-export function globMatch(pattern: string, text: string): boolean {
-  const re = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${re}$`, 's').test(text);
 }

@@ -131,7 +131,7 @@ function headline(c: Comparison): string {
   const boards = new Set(c.entries.map((e) => e.board)).size;
   const parts = [
     fails > 0 ? `${plural(fails, 'budget')} broken` : 'no budget broken',
-    ...(open > 0 ? [`${plural(open, 'open question')}`] : []),
+    ...(open > 0 ? [`${open} inconclusive`] : []),
     ...(waived > 0 ? [`${waived} waived`] : []),
     `${plural(models, 'model')} on ${plural(boards, 'board')}`,
   ];
