@@ -222,85 +222,137 @@ static void engine_fail_exit(tg_engine *e, const char *what, tg_status s) {
   tg_sh_exit((int)s);
 }
 
+/* The model, whole, into the bulk region (16-byte aligned by the linker script). */
+static size_t read_model(const char *path) {
+  int32_t h = open_or_exit(path, TG_SH_MODE_RB);
+  int32_t bytes = tg_sh_flen(h);
+  if (bytes <= 0) fail_exit(EXIT_NO_INPUT, "cannot size ", path, NULL);
+  if ((size_t)bytes > (size_t)(__tg_bulk_end - __tg_bulk_start)) {
+    fail_exit(EXIT_DATA, "model larger than the bulk RAM: ", path, NULL);
+  }
+  if (tg_sh_read(h, __tg_bulk_start, (size_t)bytes) != 0) fail_exit(EXIT_NO_INPUT, "cannot read ", path, NULL);
+  (void)tg_sh_close(h);
+  return (size_t)bytes;
+}
+
+/* Everything about the run that does not change per sample. */
+static void write_header(report_file *rep, tg_engine *e, size_t model_bytes, size_t arena_bytes,
+                         uint32_t samples) {
+  const tg_board_info *info = tg_board_get_info();
+  rep_ku(rep, "tg-harness", 1);
+  rep_kv(rep, "board", info->board);
+  rep_kv(rep, "core", info->core);
+  rep_kv(rep, "float", info->float_abi);
+  rep_kv(rep, "kernels", tg_engine_kernel_set());
+  rep_begin(rep);
+  tg_text_str(&rep->t, "timer ");
+  tg_text_str(&rep->t, tg_timer_name());
+  tg_text_char(&rep->t, ' ');
+  tg_text_u32(&rep->t, tg_timer_hz());
+  rep_end(rep);
+  rep_ku(rep, "model_bytes", (uint32_t)model_bytes);
+  rep_ku(rep, "arena_bytes", (uint32_t)arena_bytes);
+  rep_ku(rep, "arena_used", (uint32_t)tg_engine_arena_used(e));
+  rep_ku(rep, "activation_bytes", (uint32_t)tg_engine_activation_bytes(e));
+  rep_ku(rep, "layers", (uint32_t)tg_engine_layer_count(e));
+  for (int32_t l = 0; l < tg_engine_layer_count(e); ++l) {
+    rep_begin(rep);
+    tg_text_str(&rep->t, "layer ");
+    tg_text_i32(&rep->t, l);
+    tg_text_char(&rep->t, ' ');
+    tg_text_str(&rep->t, tg_engine_layer_op(e, l));
+    tg_text_char(&rep->t, ' ');
+    tg_text_u32(&rep->t, tg_engine_layer_path(e, l));
+    rep_end(rep);
+  }
+  for (int32_t i = 0; i < tg_engine_input_count(e); ++i) rep_tensor(rep, "input", i, tg_engine_input(e, i));
+  for (int32_t i = 0; i < tg_engine_output_count(e); ++i) rep_tensor(rep, "output", i, tg_engine_output(e, i));
+  rep_ku(rep, "samples", samples);
+}
+
+/* One sample: the per-layer records of the timed invoke, then its total. */
+static void write_sample_ticks(report_file *rep, const tg_engine *e, uint32_t k, uint32_t total) {
+  for (int32_t l = 0; l < tg_engine_layer_count(e); ++l) {
+    rep_begin(rep);
+    tg_text_str(&rep->t, "tick ");
+    tg_text_u32(&rep->t, k);
+    tg_text_char(&rep->t, ' ');
+    tg_text_i32(&rep->t, l);
+    tg_text_char(&rep->t, ' ');
+    tg_text_str(&rep->t, tg_engine_layer_op(e, l));
+    tg_text_char(&rep->t, ' ');
+    tg_text_u32(&rep->t, layer_path[l]);
+    tg_text_char(&rep->t, ' ');
+    tg_text_u32(&rep->t, layer_ticks[l]);
+    rep_end(rep);
+  }
+  rep_begin(rep);
+  tg_text_str(&rep->t, "total ");
+  tg_text_u32(&rep->t, k);
+  tg_text_char(&rep->t, ' ');
+  tg_text_u32(&rep->t, total);
+  rep_end(rep);
+}
+
+static int32_t open_manifest(const char *dir) {
+  char path[256];
+  tg_text t;
+  tg_text_init(&t, path, sizeof path);
+  tg_text_str(&t, dir);
+  tg_text_str(&t, "/manifest.txt");
+  if (t.truncated) fail_exit(EXIT_USAGE, "layer directory path too long: ", dir, NULL);
+  return open_or_exit(path, TG_SH_MODE_WB);
+}
+
+static void say_summary(const tg_engine *e, uint32_t samples, size_t arena_bytes, uint64_t ticks_sum) {
+  tg_text t;
+  tg_text_init(&t, line_buf, sizeof line_buf);
+  tg_text_str(&t, "tg_harness: ");
+  tg_text_u32(&t, samples);
+  tg_text_str(&t, " samples, ");
+  tg_text_i32(&t, tg_engine_layer_count(e));
+  tg_text_str(&t, " layers, arena ");
+  tg_text_u32(&t, (uint32_t)tg_engine_arena_used(e));
+  tg_text_str(&t, " of ");
+  tg_text_u32(&t, (uint32_t)arena_bytes);
+  tg_text_str(&t, " bytes, mean ticks per inference ");
+  tg_text_ratio(&t, ticks_sum, samples == 0 ? 1u : samples);
+  (void)tg_console_text(&t);
+}
+
 int main(void) {
   tg_board_init();
   harness_args args;
   parse_args(&args);
 
-  /* The model: whole, into the bulk region (16-byte aligned by the linker script). */
-  int32_t mh = open_or_exit(args.model, TG_SH_MODE_RB);
-  int32_t model_bytes = tg_sh_flen(mh);
-  size_t bulk_bytes = (size_t)(__tg_bulk_end - __tg_bulk_start);
-  if (model_bytes <= 0) fail_exit(EXIT_NO_INPUT, "cannot size ", args.model, NULL);
-  if ((size_t)model_bytes > bulk_bytes) fail_exit(EXIT_DATA, "model larger than the bulk RAM: ", args.model, NULL);
-  if (tg_sh_read(mh, __tg_bulk_start, (size_t)model_bytes) != 0) fail_exit(EXIT_NO_INPUT, "cannot read ", args.model, NULL);
-  (void)tg_sh_close(mh);
-
-  size_t arena_bytes = (size_t)(__tg_arena_end - __tg_arena_start);
+  const size_t model_bytes = read_model(args.model);
+  const size_t arena_bytes = (size_t)(__tg_arena_end - __tg_arena_start);
   tg_engine *e = tg_engine_init(__tg_arena_start, arena_bytes);
   if (e == NULL) engine_fail_exit(NULL, "init", TG_ERR_ARENA_TOO_SMALL);
-  tg_status s = tg_engine_load(e, __tg_bulk_start, (size_t)model_bytes);
+  tg_status s = tg_engine_load(e, __tg_bulk_start, model_bytes);
   if (s != TG_OK) engine_fail_exit(e, "load", s);
+  if (tg_engine_layer_count(e) > MAX_LAYERS) fail_exit(EXIT_DATA, "more layers than the harness records", NULL, NULL);
 
-  const int32_t n_layers = tg_engine_layer_count(e);
-  if (n_layers > MAX_LAYERS) fail_exit(EXIT_DATA, "more layers than the harness records", NULL, NULL);
   size_t sample_bytes = 0;
   for (int32_t i = 0; i < tg_engine_input_count(e); ++i) sample_bytes += (size_t)tg_engine_input(e, i)->bytes;
-
   int32_t ih = open_or_exit(args.inputs, TG_SH_MODE_RB);
   int32_t input_file_bytes = tg_sh_flen(ih);
   if (input_file_bytes < 0 || sample_bytes == 0 || (size_t)input_file_bytes % sample_bytes != 0) {
     fail_exit(EXIT_DATA, "input file is not a whole number of samples: ", args.inputs, NULL);
   }
   uint32_t samples = (uint32_t)((size_t)input_file_bytes / sample_bytes);
+  if (samples > args.max_samples) samples = args.max_samples;
   /* One sample is kept in bulk RAM after the model: an invoke may overwrite its input
    * tensors (their memory is reused once consumed), and the layer dump invokes again. */
-  uint8_t *sample = __tg_bulk_start + (((size_t)model_bytes + 15u) & ~(size_t)15u);
-  if ((size_t)(__tg_bulk_end - sample) < sample_bytes) fail_exit(EXIT_DATA, "model and one sample exceed the bulk RAM", NULL, NULL);
-  if (samples > args.max_samples) samples = args.max_samples;
+  uint8_t *sample = __tg_bulk_start + ((model_bytes + 15u) & ~(size_t)15u);
+  if ((size_t)(__tg_bulk_end - sample) < sample_bytes) {
+    fail_exit(EXIT_DATA, "model and one sample exceed the bulk RAM", NULL, NULL);
+  }
 
   report_file rep = {.handle = open_or_exit(args.ticks, TG_SH_MODE_WB), .path = args.ticks};
   int32_t oh = open_or_exit(args.outputs, TG_SH_MODE_WB);
-  const tg_board_info *info = tg_board_get_info();
-  rep_ku(&rep, "tg-harness", 1);
-  rep_kv(&rep, "board", info->board);
-  rep_kv(&rep, "core", info->core);
-  rep_kv(&rep, "float", info->float_abi);
-  rep_kv(&rep, "kernels", tg_engine_kernel_set());
-  rep_begin(&rep);
-  tg_text_str(&rep.t, "timer ");
-  tg_text_str(&rep.t, tg_timer_name());
-  tg_text_char(&rep.t, ' ');
-  tg_text_u32(&rep.t, tg_timer_hz());
-  rep_end(&rep);
-  rep_ku(&rep, "model_bytes", (uint32_t)model_bytes);
-  rep_ku(&rep, "arena_bytes", (uint32_t)arena_bytes);
-  rep_ku(&rep, "arena_used", (uint32_t)tg_engine_arena_used(e));
-  rep_ku(&rep, "activation_bytes", (uint32_t)tg_engine_activation_bytes(e));
-  rep_ku(&rep, "layers", (uint32_t)n_layers);
-  for (int32_t l = 0; l < n_layers; ++l) {
-    rep_begin(&rep);
-    tg_text_str(&rep.t, "layer ");
-    tg_text_i32(&rep.t, l);
-    tg_text_char(&rep.t, ' ');
-    tg_text_str(&rep.t, tg_engine_layer_op(e, l));
-    tg_text_char(&rep.t, ' ');
-    tg_text_u32(&rep.t, tg_engine_layer_path(e, l));
-    rep_end(&rep);
-  }
-  for (int32_t i = 0; i < tg_engine_input_count(e); ++i) rep_tensor(&rep, "input", i, tg_engine_input(e, i));
-  for (int32_t i = 0; i < tg_engine_output_count(e); ++i) rep_tensor(&rep, "output", i, tg_engine_output(e, i));
-  rep_ku(&rep, "samples", samples);
-
-  int32_t manifest = -1;
-  if (args.layer_dir != NULL) {
-    char path[256];
-    tg_text t;
-    tg_text_init(&t, path, sizeof path);
-    tg_text_str(&t, args.layer_dir);
-    tg_text_str(&t, "/manifest.txt");
-    manifest = open_or_exit(path, TG_SH_MODE_WB);
-  }
+  int32_t manifest = args.layer_dir != NULL ? open_manifest(args.layer_dir) : -1;
+  write_header(&rep, e, model_bytes, arena_bytes, samples);
 
   const tg_profiler timed = {NULL, prof_now, prof_marker, prof_record};
   uint64_t ticks_sum = 0;
@@ -317,26 +369,7 @@ int main(void) {
       const tg_tensor *out = tg_engine_output(e, i);
       write_or_exit(oh, out->data, (size_t)out->bytes, args.outputs);
     }
-    for (int32_t l = 0; l < n_layers; ++l) {
-      rep_begin(&rep);
-      tg_text_str(&rep.t, "tick ");
-      tg_text_u32(&rep.t, k);
-      tg_text_char(&rep.t, ' ');
-      tg_text_i32(&rep.t, l);
-      tg_text_char(&rep.t, ' ');
-      tg_text_str(&rep.t, tg_engine_layer_op(e, l));
-      tg_text_char(&rep.t, ' ');
-      tg_text_u32(&rep.t, layer_path[l]);
-      tg_text_char(&rep.t, ' ');
-      tg_text_u32(&rep.t, layer_ticks[l]);
-      rep_end(&rep);
-    }
-    rep_begin(&rep);
-    tg_text_str(&rep.t, "total ");
-    tg_text_u32(&rep.t, k);
-    tg_text_char(&rep.t, ' ');
-    tg_text_u32(&rep.t, total);
-    rep_end(&rep);
+    write_sample_ticks(&rep, e, k, total);
 
     if (manifest >= 0 && k < DUMP_SAMPLES) {
       load_inputs(e, sample); /* the planner may have reused the input's memory */
@@ -352,19 +385,6 @@ int main(void) {
   (void)tg_sh_close(oh);
   (void)tg_sh_close(rep.handle);
   if (manifest >= 0) (void)tg_sh_close(manifest);
-
-  tg_text t;
-  tg_text_init(&t, line_buf, sizeof line_buf);
-  tg_text_str(&t, "tg_harness: ");
-  tg_text_u32(&t, samples);
-  tg_text_str(&t, " samples, ");
-  tg_text_i32(&t, n_layers);
-  tg_text_str(&t, " layers, arena ");
-  tg_text_u32(&t, (uint32_t)tg_engine_arena_used(e));
-  tg_text_str(&t, " of ");
-  tg_text_u32(&t, (uint32_t)arena_bytes);
-  tg_text_str(&t, " bytes, mean ticks per inference ");
-  tg_text_ratio(&t, ticks_sum, samples == 0 ? 1u : samples);
-  (void)tg_console_text(&t);
+  say_summary(e, samples, arena_bytes, ticks_sum);
   tg_sh_exit(0);
 }
