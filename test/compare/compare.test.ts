@@ -10,6 +10,7 @@ import {
   type ComparePair,
 } from '../../src/compare/index.ts';
 import type { Budgets, Config, Waiver } from '../../src/schema/config-types.ts';
+import { parseConfigText } from '../../src/schema/load.ts';
 import { validate } from '../../src/schema/validate.ts';
 import { BASE_SHA, HEAD_SHA, cnn, measure, type MeasureOptions } from './factory.ts';
 
@@ -414,4 +415,25 @@ test('compare does not change its input', () => {
   const before = JSON.stringify({ p, cfg });
   compare({ config: cfg, pairs: [p], now: NOW });
   assert.equal(JSON.stringify({ p, cfg }), before);
+});
+
+test('a configuration loaded from YAML (defaults applied) drives compare', () => {
+  const yaml = [
+    'schemaVersion: 1',
+    'models: [{ name: cnn16, path: models/cnn16.tflite }]',
+    'boards: [qemu-m4]',
+    'budgets:',
+    '  relative: { maxRegressionPct: { flash: 0.5 } }',
+    '  perLayer: [{ match: { name: "conv?" }, maxRegressionPct: 25 }]',
+    'waivers: [{ metric: flash, reason: bigger weights, until: 2026-11-30 }]',
+  ].join('\n');
+  const resolved = parseConfigText(yaml, 'tinyml-gate.yml');
+  const c = compare({ config: resolved, pairs: [pair('wide')], now: NOW });
+  assert.deepEqual(
+    c.reasons.map(
+      (r) => `${r.kind}:${r.metric}:${r.layer?.name ?? ''}:${r.waived ? 'waived' : 'live'}`,
+    ),
+    ['perLayer:latency:conv4:live', 'perLayer:latency:conv6:live', 'relative:flash::waived'],
+  );
+  assert.equal(c.verdict, 'fail');
 });
