@@ -49,7 +49,7 @@ TGB_CC := $(CROSS)gcc
 TGB_SIZE := $(CROSS)size
 
 TGB_CPU := $(TGB_CPU_$(FLOAT))
-TGB_CFLAGS := -std=c11 -Wall -Wextra -Werror -Os -g -ffunction-sections -fdata-sections \
+TGB_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wvla -Os -g -ffunction-sections -fdata-sections \
   $(TGB_CPU) -DTG_KERNELS_OPT=$(if $(filter opt,$(KERNELS)),1,0) \
   -I$(TGB_FW)/boards/$(BOARD) -I$(TGB_FW)/boards -I$(TGB_FW)/boards/common \
   -I$(TGB_FW)/engine/include -I$(TGB_FW)/engine/kernels -I$(TGB_FW)/engine/src \
