@@ -265,3 +265,32 @@ test('int8 file is at most 30% of the float32 file for a model with enough weigh
   const f = exportFloatTflite(tf, model);
   assert.ok(q.length <= 0.3 * f.length, `${q.length} B int8 vs ${f.length} B float32`);
 });
+
+test('Dense with softmax activation: logits range recomputed = a linear Dense then a Softmax layer', () => {
+  const fused = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: 'softmax' })],
+  });
+  const split = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [6], units: 4 }), tf.layers.softmax()],
+  });
+  split.layers[0].setWeights(fused.layers[0].getWeights());
+  const cal = samples([6], 50, 4);
+  const a = quantizeLayersModelDetailed(tf, fused, cal);
+  const b = quantizeLayersModelDetailed(tf, split, cal);
+  // Value 0 is the input, value 1 the FULLY_CONNECTED output (the logits) in both.
+  const logits = (r: typeof a) => {
+    assert.deepEqual(
+      r.operators.map((o) => o.op),
+      ['FULLY_CONNECTED', 'SOFTMAX'],
+    );
+    return r.values[1];
+  };
+  const ra = logits(a).range;
+  const rb = logits(b).range;
+  assert.ok(ra && rb);
+  assert.ok(
+    Math.abs(ra.min - rb.min) < 1e-5 && Math.abs(ra.max - rb.max) < 1e-5,
+    `${JSON.stringify(ra)} vs ${JSON.stringify(rb)}`,
+  );
+  assert.deepEqual(logits(a).params, logits(b).params);
+});
