@@ -13,7 +13,7 @@ import {
   type Draft,
 } from './checks.ts';
 import { tickBound, type MetricId } from './deltas.ts';
-import { formatLimit, formatNumber, formatSigned } from './format.ts';
+import { formatFigure, formatLimit, formatNumber, formatSigned } from './format.ts';
 import { perLayerChecks } from './per-layer.ts';
 
 export type { BudgetCheck, BudgetInput, BudgetKind, CheckOutcome, LayerRef } from './checks.ts';
@@ -152,7 +152,7 @@ function absolute(
   unit: string,
   digits: number,
 ): BudgetCheck {
-  const lim = `${formatLimit(d.limit)} ${unit}`;
+  const lim = `${formatFigure(d.limit)} ${unit}`;
   if (d.observed === null) {
     const why = label === 'energy' ? 'no energy meter on this board' : 'no time in the result';
     return finish(input, d, 'unavailable', `${label}: ${why}, limit ${lim} not checked`);
@@ -209,13 +209,13 @@ function relativeChecks(input: BudgetInput, base: ResultDocument): BudgetCheck[]
     }
     d.observed = ((m.head - m.base) / m.base) * 100;
     d.noise = (m.bound / m.base) * 100;
-    const change = `${formatNumber(m.base)} -> ${formatNumber(m.head)} ${unit}`;
+    const change = `${formatFigure(m.base)} -> ${formatFigure(m.head)} ${unit}`;
     out.push(
       finish(
         input,
         d,
         judge(d.observed, d.limit, d.noise),
-        pctMessage(label, d, `relative limit (${change})`, unit),
+        pctMessage(label, d, `relative limit (${change})`, metric === 'latency' ? unit : ''),
       ),
     );
   }

@@ -73,10 +73,13 @@ export function finish(
   return { model: input.model, board: input.board, ...d, outcome, message };
 }
 
-/** 'latency: +7.3% instructions > 5% relative limit (...)' and its noise variant. */
-export function pctMessage(label: string, d: Draft, what: string, unit: string): string {
+/**
+ * 'latency: +7.3% instructions > 5% relative limit (...)' and its noise variant. `ticks` names
+ * the time unit for time figures ('instructions', 'cycles'); other figures pass ''.
+ */
+export function pctMessage(label: string, d: Draft, what: string, ticks: string): string {
   const obs = d.observed ?? 0;
-  const head = `${label}: ${formatPct(obs)} ${unit}`;
+  const head = `${label}: ${formatPct(obs)}${ticks !== '' ? ` ${ticks}` : ''}`;
   const outcome = judge(obs, d.limit, d.noise);
   if (outcome === 'inconclusive') {
     return `${head} is within noise (±${formatNumber(d.noise, 1)}%) of the ${formatLimit(d.limit)}% ${what}`;

@@ -27,3 +27,9 @@ export function formatPct(x: number): string {
 export function formatLimit(x: number): string {
   return String(Number(x.toPrecision(12)));
 }
+
+/** A measured figure: integers grouped ('70,000'), else 1 decimal from 10 up, 3 below. */
+export function formatFigure(x: number): string {
+  if (Number.isInteger(x)) return formatNumber(x);
+  return formatNumber(x, Math.abs(x) >= 10 ? 1 : 3);
+}

@@ -50,7 +50,7 @@ export function perLayerChecks(input: BudgetInput): BudgetCheck[] {
     }
     d.observed = ((delta.head - delta.base) / delta.base) * 100;
     d.noise = (delta.bound / delta.base) * 100;
-    const what = metric === 'latency' ? unit : 'uJ';
+    const what = metric === 'latency' ? unit : '';
     out.push(
       finish(
         input,

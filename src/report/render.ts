@@ -184,7 +184,11 @@ function reasonLine(r: Reason): string {
     const until = r.waived.until !== undefined ? ` until ${escapeText(r.waived.until)}` : '';
     return `- 🟡 waived${until} (${escapeText(r.waived.reason)}): ${text}`;
   }
-  return `- ${SYMBOL[r.outcome]} ${text}`;
+  const expired =
+    r.expiredWaiver !== undefined
+      ? ` (waiver expired after ${escapeText(r.expiredWaiver.until)})`
+      : '';
+  return `- ${SYMBOL[r.outcome]} ${text}${expired}`;
 }
 
 function entrySection(e: EntryComparison, cut: Cut): string[] {
@@ -197,10 +201,16 @@ function entrySection(e: EntryComparison, cut: Cut): string[] {
   if (cut.layerRows < 0 || e.layers.length === 0) return out;
   const ordered = orderLayers(e.layers);
   const rows = ordered.slice(0, cut.layerRows);
-  const changed = e.layers.filter((l) => l.pair.status !== 'same').length;
+  const count = (s: string): number => e.layers.filter((l) => l.pair.status === s).length;
+  const what =
+    e.status === 'new'
+      ? ['new model']
+      : (['changed', 'added', 'removed'] as const)
+          .filter((s) => count(s) > 0)
+          .map((s) => `${count(s)} ${s}`);
   out.push(
     '',
-    `<details><summary>Per-layer diff: ${plural(e.layers.length, 'layer')}, ${changed} changed, most regressed first</summary>`,
+    `<details><summary>Per-layer diff: ${[plural(e.layers.length, 'layer'), ...what].join(', ')}; most regressed first</summary>`,
     '',
   );
   if (rows.length > 0) out.push(layerTable(e, rows));

@@ -185,7 +185,7 @@ test('a new model (no baseline) is checked against absolute budgets only', () =>
     ['absolute:flash:fail', 'absolute:ram:pass'],
   );
   assert.equal(c.verdict, 'fail');
-  assert.match(c.reasons[0].message, /^flash 68,840 bytes > 60000 bytes limit$/);
+  assert.match(c.reasons[0].message, /^flash 68,840 bytes > 60,000 bytes limit$/);
   assert.ok(e.metrics.every((m) => m.status === 'incomparable' && m.base === null));
   assert.ok(e.layers.every((l) => l.pair.status === 'added'));
 });
