@@ -11,6 +11,8 @@
 #   TG_QEMU_SERIAL   file that receives UART0, or "pty" (QEMU prints the /dev/pts path on
 #                    stderr; serialport opens it like a real board). Default: stdout.
 #   TG_QEMU_STDIN    file fed to UART0's receiver when UART0 is stdio (default: none)
+#   TG_QEMU_UNIMP_LOG  file that receives QEMU's log of accesses to unimplemented devices
+#                    (-d unimp): the GPIO marker's writes show there, QEMU models no GPIO
 #   QEMU             the emulator (default qemu-system-arm)
 set -euo pipefail
 
@@ -53,10 +55,14 @@ case "${TG_QEMU_SERIAL:-}" in
   *) serial=(-serial "file:${TG_QEMU_SERIAL//,/,,}") ;;
 esac
 stdin=${TG_QEMU_STDIN:-/dev/null}
+trace=()
+if [ -n "${TG_QEMU_UNIMP_LOG:-}" ]; then
+  trace=(-d unimp -D "${TG_QEMU_UNIMP_LOG//,/,,}")
+fi
 
 set +e
 timeout --kill-after=5 "$timeout_s" "$qemu" -M "$board" -display none -monitor none "${serial[@]}" \
-  -icount shift=0,align=off,sleep=off -semihosting-config "$semi" -kernel "$elf" <"$stdin"
+  "${trace[@]}" -icount shift=0,align=off,sleep=off -semihosting-config "$semi" -kernel "$elf" <"$stdin"
 rc=$?
 set -e
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

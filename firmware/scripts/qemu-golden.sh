@@ -167,6 +167,27 @@ if [ $# -eq 0 ] && [ -f "$shared/models/hello_world_int8.tflite" ]; then
   check_exit 73 "unwritable output" "$hw" in.bin no-such-dir/o.bin t.txt
 fi
 
+# The energy marker: the profiler raises the GPIO pin around every layer. QEMU models no
+# GPIO but logs the writes (-d unimp): one rising and one falling edge per layer and sample.
+if [ $# -eq 0 ] && [ -f "$shared/models/hello_world_int8.tflite" ]; then
+  mkdir -p "$work/marker"
+  set +e
+  (cd "$work/marker" && TG_QEMU_UNIMP_LOG=unimp.txt bash "$here/qemu-run.sh" "$board" "$elf" \
+    "$shared/models/hello_world_int8.tflite" "$shared/golden/hello_world_int8/inputs.bin" o.bin t.txt -n 2 >run.log 2>&1)
+  rc=$?
+  set -e
+  layers=$(awk '$1 == "layers" { print $2 }' "$work/marker/t.txt" 2>/dev/null || echo 0)
+  rises=$(grep -c 'gpio.*offset 0x404, value 0x00000001' "$work/marker/unimp.txt" 2>/dev/null || true)
+  falls=$(grep -c 'gpio.*offset 0x404, value 0x00000000' "$work/marker/unimp.txt" 2>/dev/null || true)
+  # falls: one per layer and sample, plus the board's initial low
+  if [ $rc -eq 0 ] && [ "${layers:-0}" -gt 0 ] && [ "$rises" -eq $((2 * layers)) ] && [ "$falls" -eq $((2 * layers + 1)) ]; then
+    report "gpio marker" "ok: $rises rising edges for 2 samples x $layers layers"
+  else
+    report "gpio marker" "FAIL: exit $rc, $rises rising / $falls falling edges for 2 samples x ${layers:-?} layers"
+    failures=$((failures + 1))
+  fi
+fi
+
 # Determinism: two runs of the same model and samples give identical tick reports (the
 # int8 ResNet when it was run: many layers, long ones).
 det=${models[0]}

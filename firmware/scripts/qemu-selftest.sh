@@ -2,7 +2,8 @@
 # Runs the board self-test under QEMU and checks both channels.
 #   qemu-selftest.sh BOARD SELFTEST_ELF
 # 1. `selftest icount`: exit 0, "selftest passed" on the UART (captured to a file) and on
-#    the semihosting console (stderr), and the timer rate matching -icount shift=0.
+#    the semihosting console (stderr), the timer rate matching -icount shift=0, and the
+#    GPIO marker's writes in QEMU's unimplemented-device log.
 # 2. `selftest fault`: a division by zero must end in the UsageFault report, exit 70.
 # 3. `selftest uart-rx`: "ping" piped into UART0 must be read back by the firmware.
 set -euo pipefail
@@ -32,7 +33,8 @@ echo "selftest $board ($elf): $*" >&2
 
 start=$(date +%s%N)
 set +e
-TG_QEMU_SERIAL="$work/uart.txt" bash "$here/qemu-exec.sh" "$board" "$elf" icount >"$work/stdout.txt" 2>"$work/console.txt"
+TG_QEMU_SERIAL="$work/uart.txt" TG_QEMU_UNIMP_LOG="$work/unimp.txt" \
+  bash "$here/qemu-exec.sh" "$board" "$elf" icount >"$work/stdout.txt" 2>"$work/console.txt"
 rc=$?
 set -e
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
@@ -40,6 +42,13 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 grep -q '^selftest passed' "$work/uart.txt" || fail "no 'selftest passed' on the UART"
 grep -q '^selftest passed' "$work/console.txt" || fail "no 'selftest passed' on the semihosting console"
 loop=$(grep -m1 '^loop of' "$work/uart.txt" || true)
+# The GPIO marker: output enabled, then high and low through the masked alias (QEMU logs
+# the writes to its unimplemented GPIO device).
+marker=$(grep -E 'gpio.*offset 0x(010|404)' "$work/unimp.txt" | sed -E 's/.*offset (0x[0-9a-f]+), value (0x[0-9a-f]+).*/\1=\2/' | tr '\n' ' ')
+case "$marker" in
+  *"0x010=0x00000001 0x404=0x00000001 0x404=0x00000000"*) ;;
+  *) fail "GPIO marker writes not seen (got: $marker)" ;;
+esac
 
 set +e
 TG_QEMU_SERIAL="$work/uart.txt" bash "$here/qemu-exec.sh" "$board" "$elf" fault >"$work/stdout.txt" 2>"$work/console.txt"
