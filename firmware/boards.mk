@@ -176,7 +176,10 @@ qemu-golden: $(TGB_HARNESS_ELF)
 # TGB_CI_SAMPLES samples per model (default 10; the layer dumps always cover samples 0-3);
 # `make qemu-golden` alone runs them all.
 TGB_CI_SAMPLES ?= 10
-boards-test: selftest-all harness-all
+# In sequence even under -j: the sub-makes share build directories.
+boards-test:
+	@$(MAKE) --no-print-directory -f $(TGB_MK) selftest-all KERNELS=$(KERNELS)
+	@$(MAKE) --no-print-directory -s -f $(TGB_MK) harness-all KERNELS=$(KERNELS)
 	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
 	  $(MAKE) --no-print-directory -s -f $(TGB_MK) board-tests BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
 	  TG_GOLDEN_SAMPLES=$${TG_GOLDEN_SAMPLES:-$(TGB_CI_SAMPLES)} \
