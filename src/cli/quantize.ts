@@ -221,7 +221,7 @@ export function renderQuantize(r: QuantizeResult, f: RenderFacts): string {
     const v = byName.get(o.output);
     const range = v?.range ? `[${g(v.range.min)}, ${g(v.range.max)}]` : '';
     const params = v ? `${g(v.params.scale)} / ${v.params.zeroPoint}` : '';
-    const note = v?.source === 'input' ? 'from input' : v?.source === 'softmax' ? 'fixed' : '';
+    const note = v?.source === 'input' ? 'from input' : v?.source === 'fixed' ? 'fixed' : '';
     return [o.op, o.layers.join(' + '), range, params, note];
   });
   const input = r.values[0];

@@ -4,7 +4,7 @@
 import type * as TfModule from '@tensorflow/tfjs';
 import type { Tf } from '../host/tfjs.ts';
 import { QuantizeError } from './errors.ts';
-import type { LoweredGraph } from './lower.ts';
+import type { ConvOp, DenseOp, LoweredGraph } from './lower.ts';
 import type { Range } from './weights.ts';
 
 /** Samples per predict call: bounds memory for large activations. */
@@ -41,7 +41,7 @@ export function collectRanges(
   const ranges: Range[] = graph.values.map(() => ({ min: Infinity, max: -Infinity }));
   for (const s of samples) widen(ranges[graph.input], s);
 
-  // What to fetch: each value's own tensor, or for Dense logits the Dense layer's input.
+  // What to fetch: each value's own tensor, or for a pre-activation the layer's input.
   const fetch: TfModule.SymbolicTensor[] = [];
   const slot = new Map<number, number>();
   const want = (t: TfModule.SymbolicTensor): number => {
@@ -53,21 +53,16 @@ export function collectRanges(
     return i;
   };
   const plan = graph.values.map((v) => {
-    if (v.tensor !== null) return { kind: 'tensor' as const, at: want(v.tensor) };
-    if (v.logits !== undefined) return { kind: 'logits' as const, at: want(v.logits.input) };
+    if (v.tensor !== null) return { at: want(v.tensor), op: null };
+    if (v.preActivation !== undefined) {
+      return { at: want(v.preActivation.input), op: v.preActivation.op };
+    }
     return null;
   });
   if (fetch.length === 0) return ranges;
   const probe = tf.model({ inputs: model.inputs, outputs: fetch });
-  // Dense weights as TF.js tensors once, for the logits values.
-  const dense = graph.values.map((v) =>
-    v.logits === undefined
-      ? null
-      : {
-          w: tf.tensor2d(v.logits.op.weights, v.logits.op.weightsShape),
-          b: tf.tensor1d(v.logits.op.bias),
-        },
-  );
+  // Weights of the pre-activation ops as TF.js tensors, made once.
+  const weights = plan.map((p) => (p?.op ? opWeights(tf, p.op) : null));
   try {
     for (let start = 0; start < samples.length; start += BATCH) {
       const chunk = samples.slice(start, start + BATCH);
@@ -80,9 +75,8 @@ export function collectRanges(
         const picks: TfModule.Tensor[] = [];
         plan.forEach((p, v) => {
           if (p === null) return;
-          let t = outs[p.at];
-          const d = dense[v];
-          if (p.kind === 'logits' && d !== null) t = tf.add(tf.matMul(t, d.w, false, true), d.b);
+          const w = weights[v];
+          const t = p.op && w ? applyOp(tf, p.op, w, outs[p.at]) : outs[p.at];
           picks.push(tf.min(t), tf.max(t));
         });
         return tf.stack(picks).dataSync();
@@ -96,12 +90,55 @@ export function collectRanges(
       });
     }
   } finally {
-    for (const d of dense) {
-      d?.w.dispose();
-      d?.b.dispose();
+    for (const w of weights) {
+      w?.w.dispose();
+      w?.b.dispose();
     }
   }
   return ranges;
+}
+
+interface OpWeights {
+  w: TfModule.Tensor;
+  b: TfModule.Tensor1D;
+}
+
+/** The op's TFLite-layout weights back in TF.js layout: HWIO, HWCM, [out, in]. */
+function opWeights(tf: Tf, op: ConvOp | DenseOp): OpWeights {
+  const b = tf.tensor1d(op.bias);
+  if (op.kind === 'dense') return { w: tf.tensor2d(op.weights, op.weightsShape), b };
+  const [o, h, w, i] = op.filterShape;
+  if (op.kind === 'depthwise') {
+    // 1HW(C*M) and HWCM are the same memory.
+    return { w: tf.tensor4d(op.filter, [h, w, i / op.multiplier, op.multiplier]), b };
+  }
+  return { w: tf.tidy(() => tf.transpose(tf.tensor4d(op.filter, [o, h, w, i]), [1, 2, 3, 0])), b };
+}
+
+/** The op in float, without its activation: what the layer computes before it. */
+function applyOp(tf: Tf, op: ConvOp | DenseOp, w: OpWeights, x: TfModule.Tensor): TfModule.Tensor {
+  if (op.kind === 'dense')
+    return tf.add(tf.matMul(x as TfModule.Tensor2D, w.w as TfModule.Tensor2D, false, true), w.b);
+  const pad = op.padding === 'SAME' ? 'same' : 'valid';
+  const y =
+    op.kind === 'conv'
+      ? tf.conv2d(
+          x as TfModule.Tensor4D,
+          w.w as TfModule.Tensor4D,
+          op.stride,
+          pad,
+          'NHWC',
+          op.dilation,
+        )
+      : tf.depthwiseConv2d(
+          x as TfModule.Tensor4D,
+          w.w as TfModule.Tensor4D,
+          op.stride,
+          pad,
+          'NHWC',
+          op.dilation,
+        );
+  return tf.add(y, w.b);
 }
 
 function widen(r: Range, data: Float32Array): void {

@@ -33,8 +33,8 @@ export interface ValueQuantization {
   name: string;
   range: Range | null;
   params: QParams;
-  /** Why these parameters: calibrated, inherited from the input, or fixed (softmax). */
-  source: 'calibrated' | 'input' | 'softmax';
+  /** Why these parameters: calibrated, inherited from the input, or fixed by the op. */
+  source: 'calibrated' | 'input' | 'fixed';
 }
 
 /** Versions the converter writes for int8 kernels (float kernels are version 1). */
@@ -49,9 +49,21 @@ const INT8_VERSIONS: Record<string, number> = {
   MEAN: 2,
   RELU: 2,
   RELU6: 2,
+  TANH: 2,
+  LOGISTIC: 2,
   QUANTIZE: 2,
   DEQUANTIZE: 2,
 };
+
+/**
+ * Outputs whose parameters the int8 kernels fix, whatever the range: softmax [0, 1) and
+ * logistic (0, 1) in steps of 1/256 from -128, tanh (-1, 1) in steps of 1/128 around 0.
+ */
+const FIXED_OUTPUT = {
+  softmax: { scale: 1 / 256, zeroPoint: -128 },
+  logistic: { scale: 1 / 256, zeroPoint: -128 },
+  tanh: { scale: 1 / 128, zeroPoint: 0 },
+} as const;
 
 /** Parameters of every value, in graph order (ops are topologically sorted). */
 export function assignQuantization(g: LoweredGraph, ranges: Range[]): ValueQuantization[] {
@@ -70,12 +82,9 @@ export function assignQuantization(g: LoweredGraph, ranges: Range[]): ValueQuant
         params: { ...out[op.inputs[0]].params },
         source: 'input',
       };
-    } else if (op.kind === 'softmax') {
-      out[op.output] = {
-        ...out[op.output],
-        params: { scale: 1 / 256, zeroPoint: -128 },
-        source: 'softmax',
-      };
+    } else if (op.kind in FIXED_OUTPUT) {
+      const params = FIXED_OUTPUT[op.kind as keyof typeof FIXED_OUTPUT];
+      out[op.output] = { ...out[op.output], params: { ...params }, source: 'fixed' };
     }
   }
   return out;
@@ -220,6 +229,12 @@ function emitOp(
       return;
     case 'relu6':
       b.addOperator('RELU6', ins, out);
+      return;
+    case 'tanh':
+      b.addOperator('TANH', ins, out);
+      return;
+    case 'logistic':
+      b.addOperator('LOGISTIC', ins, out);
       return;
   }
 }

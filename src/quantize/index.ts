@@ -77,6 +77,8 @@ const OP_NAMES: Record<string, string> = {
   relu: 'RELU',
   relu6: 'RELU6',
   add: 'ADD',
+  tanh: 'TANH',
+  logistic: 'LOGISTIC',
 };
 
 function describeOps(g: LoweredGraph): QuantizeResult['operators'] {

@@ -15,8 +15,12 @@ export interface Value {
   shape: number[];
   /** The TF.js tensor whose range calibration records; null for the model input. */
   tensor: SymbolicTensor | null;
-  /** A Dense layer's pre-softmax output: calibration computes it as input x W + b. */
-  logits?: { input: SymbolicTensor; op: DenseOp };
+  /**
+   * The output of a conv/depthwise/dense layer before its own softmax, tanh or sigmoid:
+   * TF.js exposes only the activated tensor, so calibration recomputes this one from the
+   * layer's input and the op's weights.
+   */
+  preActivation?: { input: SymbolicTensor; op: ConvOp | DenseOp };
 }
 
 interface OpBase {
@@ -63,7 +67,7 @@ export interface AddOp extends OpBase {
 
 export interface SimpleOp extends OpBase {
   /** mean: over H and W (GlobalAveragePooling2D). reshape: to the output value's shape. */
-  kind: 'mean' | 'reshape' | 'softmax' | 'relu' | 'relu6';
+  kind: 'mean' | 'reshape' | 'softmax' | 'relu' | 'relu6' | 'tanh' | 'logistic';
 }
 
 export type Op = ConvOp | DenseOp | PoolOp | AddOp | SimpleOp;
@@ -124,28 +128,23 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
       emit(n, { kind: act === 'RELU' ? 'relu' : 'relu6', inputs: [read(n, 0)] });
     }
   };
-  /** The layer's own activation, applied after its op (softmax becomes its own SOFTMAX). */
+  /** The layer's own activation: fused (ReLU, ReLU6) or its own operator after the op. */
   const afterActivation = (n: LayerNode, op: ConvOp | DenseOp): void => {
     const act = activationOf(n, n.config.activation ?? 'linear');
-    if (act === 'softmax') {
-      if (op.kind !== 'dense') {
-        throw new QuantizeError(
-          'unsupported-config',
-          `${where(n)}: a softmax activation is supported on Dense only; use a Softmax layer`,
-        );
-      }
-      const out = emit(n, { kind: 'softmax', inputs: [op.output] });
-      // TF.js exposes only the softmax output of the layer; calibration recomputes the
-      // logits from the layer's input and weights.
-      const input = n.layer.input;
-      values[op.output] = {
-        name: `${n.name}/logits`,
-        shape: [...values[op.output].shape],
-        tensor: null,
-        logits: { input: Array.isArray(input) ? input[0] : input, op },
-      };
-      values[out.output].name = n.name;
-    } else if (act !== 'NONE') op.activation = act;
+    if (act === 'NONE') return;
+    if (act === 'RELU' || act === 'RELU6') {
+      op.activation = act;
+      return;
+    }
+    const out = emit(n, { kind: act, inputs: [op.output] });
+    const input = n.layer.input;
+    values[op.output] = {
+      name: `${n.name}/pre_${act}`,
+      shape: [...values[op.output].shape],
+      tensor: null,
+      preActivation: { input: Array.isArray(input) ? input[0] : input, op },
+    };
+    values[out.output].name = n.name;
   };
 
   for (const n of g.nodes) {
@@ -199,9 +198,9 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
       }
       case 'Activation': {
         const act = activationOf(n, n.config.activation);
-        if (act === 'softmax') emit(n, { kind: 'softmax', inputs: [read(n, 0)] });
-        else if (act === 'NONE') valueOf.set(n.output.id, read(n, 0));
-        else activate(n, act);
+        if (act === 'NONE') valueOf.set(n.output.id, read(n, 0));
+        else if (act === 'RELU' || act === 'RELU6') activate(n, act);
+        else emit(n, { kind: act, inputs: [read(n, 0)] });
         break;
       }
       case 'Softmax': {
@@ -272,14 +271,19 @@ function where(n: LayerNode): string {
   return `layer "${n.name}" (${n.className})`;
 }
 
-function activationOf(n: LayerNode, a: unknown): FusedActivation | 'softmax' {
+/** Activations that become their own operator after the layer's. */
+type Separate = 'softmax' | 'tanh' | 'logistic';
+
+function activationOf(n: LayerNode, a: unknown): FusedActivation | Separate {
   if (a === 'linear' || a === null) return 'NONE';
   if (a === 'relu') return 'RELU';
   if (a === 'relu6') return 'RELU6';
   if (a === 'softmax') return 'softmax';
+  if (a === 'tanh') return 'tanh';
+  if (a === 'sigmoid') return 'logistic';
   throw new QuantizeError(
     'unsupported-config',
-    `${where(n)}: activation "${String(a)}" is not supported (linear, relu, relu6, softmax)`,
+    `${where(n)}: activation "${String(a)}" is not supported (linear, relu, relu6, softmax, tanh, sigmoid)`,
   );
 }
 

@@ -97,3 +97,22 @@ export function denseHeavy(tf: Tf, seed = 3): TfModule.Sequential {
   randomizeWeights(tf, m, seed);
   return m;
 }
+
+/**
+ * Classic LeNet-style saturating activations, 14x14x1 -> 10: tanh and sigmoid as layer
+ * activations (their own TANH/LOGISTIC after the conv/dense) and as Activation layers.
+ */
+export function saturating(tf: Tf, seed = 4): TfModule.Sequential {
+  const m = tf.sequential({ name: 'saturating' });
+  m.add(
+    tf.layers.conv2d({ inputShape: [14, 14, 1], filters: 6, kernelSize: 3, activation: 'tanh' }),
+  );
+  m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
+  m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, activation: 'sigmoid' }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 24 }));
+  m.add(tf.layers.activation({ activation: 'tanh' }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  randomizeWeights(tf, m, seed);
+  return m;
+}

@@ -13,7 +13,7 @@ import { readModel } from '../../src/model/reader.ts';
 import type { Model, Tensor } from '../../src/model/types.ts';
 import { exportFloatTflite, quantizeLayersModelDetailed } from '../../src/quantize/index.ts';
 import { agreement, maxAbsDiff, predict, runTflite, samples } from './helpers.ts';
-import { denseHeavy, residualModel, sequentialClassifier } from './models.ts';
+import { denseHeavy, residualModel, saturating, sequentialClassifier } from './models.ts';
 
 const tf = await loadTf();
 
@@ -27,6 +27,7 @@ const CASES: Record<string, Case> = {
   sequential: { make: () => sequentialClassifier(tf), shape: [16, 16, 3], classifier: true },
   residual: { make: () => residualModel(tf), shape: [12, 12, 4], classifier: false },
   denseHeavy: { make: () => denseHeavy(tf), shape: [8, 8, 8], classifier: true },
+  saturating: { make: () => saturating(tf), shape: [14, 14, 1], classifier: true },
 };
 
 function errorSteps(q: Float32Array[], ref: Float32Array[], scale: number) {
@@ -196,7 +197,7 @@ test('int8 sequential model: operators, fused activations, per-channel filters, 
   // The report: every activation calibrated, inherited or fixed, with its range.
   assert.equal(r.values.length, sg.tensors.filter((t) => t.buffer === 0).length);
   assert.ok(
-    r.values.some((v) => v.source === 'input') && r.values.some((v) => v.source === 'softmax'),
+    r.values.some((v) => v.source === 'input') && r.values.some((v) => v.source === 'fixed'),
   );
 });
 
@@ -293,4 +294,78 @@ test('Dense with softmax activation: logits range recomputed = a linear Dense th
     `${JSON.stringify(ra)} vs ${JSON.stringify(rb)}`,
   );
   assert.deepEqual(logits(a).params, logits(b).params);
+});
+
+test('tanh and sigmoid: TANH and LOGISTIC operators with fixed output parameters', () => {
+  const r = quantizeLayersModelDetailed(tf, saturating(tf), samples([14, 14, 1], 30, 11));
+  const m = readModel(r.tflite, 'saturating');
+  assert.deepEqual(ops(m), [
+    'CONV_2D',
+    'TANH',
+    'AVERAGE_POOL_2D',
+    'DEPTHWISE_CONV_2D',
+    'LOGISTIC',
+    'RESHAPE',
+    'FULLY_CONNECTED',
+    'TANH',
+    'FULLY_CONNECTED',
+    'SOFTMAX',
+  ]);
+  const sg = m.subgraphs[0];
+  for (const o of sg.operators) {
+    const op = m.operatorCodes[o.opcodeIndex].builtin;
+    const q = sg.tensors[o.outputs[0]].quantization;
+    if (op === 'TANH') assert.deepEqual([q?.scale, q?.zeroPoint], [[1 / 128], [0]]);
+    if (op === 'LOGISTIC') assert.deepEqual([q?.scale, q?.zeroPoint], [[1 / 256], [-128]]);
+  }
+});
+
+test('pre-activation ranges of a conv and a depthwise with tanh/sigmoid = the split model', () => {
+  const fused = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 2],
+        filters: 3,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'tanh',
+      }),
+      tf.layers.depthwiseConv2d({
+        kernelSize: 2,
+        depthMultiplier: 2,
+        dilationRate: 1,
+        activation: 'sigmoid',
+      }),
+    ],
+  });
+  const split = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 2],
+        filters: 3,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+      }),
+      tf.layers.activation({ activation: 'tanh' }),
+      tf.layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2 }),
+      tf.layers.activation({ activation: 'sigmoid' }),
+    ],
+  });
+  split.layers[0].setWeights(fused.layers[0].getWeights());
+  split.layers[2].setWeights(fused.layers[1].getWeights());
+  const cal = samples([8, 8, 2], 20, 9);
+  const a = quantizeLayersModelDetailed(tf, fused, cal).values;
+  const b = quantizeLayersModelDetailed(tf, split, cal).values;
+  assert.equal(a.length, b.length);
+  a.forEach((v, i) => {
+    const ra = v.range;
+    const rb = b[i].range;
+    assert.ok(ra && rb);
+    assert.ok(
+      Math.abs(ra.min - rb.min) < 1e-5 && Math.abs(ra.max - rb.max) < 1e-5,
+      `value ${i}: ${JSON.stringify(ra)} vs ${JSON.stringify(rb)}`,
+    );
+  });
 });
