@@ -16,6 +16,7 @@
 #   harness-all    the harness for every board and float variant
 #   qemu-golden    golden conformance of the harness on BOARD/FLOAT (firmware/scripts/qemu-golden.sh)
 #   board-tests    the engine's kernel unit tests (firmware/test/kernels) on BOARD under QEMU
+#   board-host-tests  host unit tests of the board code's plain C (ASan/UBSan)
 #   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
 #                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
 #                  mps2-an385/soft
@@ -84,7 +85,7 @@ TGB_SELFTEST_ELF := $(TGB_BUILD)/tg_selftest.elf
 TGB_HARNESS_ELF := $(TGB_BUILD)/tg_harness.elf
 TGB_QEMU_EXEC := $(TGB_FW)/scripts/qemu-exec.sh
 
-.PHONY: selftest selftest-all harness harness-all board-tests no-heap-check qemu-golden boards-test boards-clean
+.PHONY: selftest selftest-all harness harness-all board-tests board-host-tests no-heap-check qemu-golden boards-test boards-clean
 
 $(TGB_BUILD)/obj/%.o: $(TGB_FW)/%.c $(TGB_BUILD)/gen/tg_ops_list.h
 	@mkdir -p $(dir $@)
@@ -139,6 +140,16 @@ no-heap-check: $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGB_FW)/boards/common/heap_pro
 	  cat $(TGB_BUILD)/heap_probe.log; echo "no-heap-check $(BOARD)/$(FLOAT): FAILED for another reason than _sbrk"; exit 1; \
 	fi
 
+# Host unit tests of the board code that is plain C (text formatting), under ASan/UBSan.
+HOST_CC ?= cc
+TGB_HOST_TEST_DIR := $(TGB_FW)/build/host-boards
+$(TGB_HOST_TEST_DIR)/test_text: $(TGB_FW)/boards/test/test_text.c $(TGB_FW)/boards/common/tg_text.c $(TGB_FW)/boards/common/tg_text.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -std=c11 -Wall -Wextra -Werror -Wvla -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -I$(TGB_FW)/boards/common -o $@ $(filter %.c,$^)
+board-host-tests: $(TGB_HOST_TEST_DIR)/test_text
+	$(TGB_HOST_TEST_DIR)/test_text
+
 selftest: $(TGB_SELFTEST_ELF)
 	bash $(TGB_FW)/scripts/qemu-selftest.sh $(BOARD) $(TGB_SELFTEST_ELF)
 
@@ -178,6 +189,7 @@ qemu-golden: $(TGB_HARNESS_ELF)
 TGB_CI_SAMPLES ?= 10
 # In sequence even under -j: the sub-makes share build directories.
 boards-test:
+	@$(MAKE) --no-print-directory -s -f $(TGB_MK) board-host-tests
 	@$(MAKE) --no-print-directory -f $(TGB_MK) selftest-all KERNELS=$(KERNELS)
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) harness-all KERNELS=$(KERNELS)
 	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
