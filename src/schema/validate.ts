@@ -11,10 +11,12 @@ import addFormats from 'ajv-formats';
 import type { BoardsFile } from './boards-types.ts';
 import { crossFieldProblems } from './checks.ts';
 import type { Config } from './config-types.ts';
+import type { DatasetManifest } from '../host/dataset/types.ts';
+import type { EvalDocument } from '../host/evaluate.ts';
 import { DocumentError, SchemaError, type SchemaProblem } from './errors.ts';
 import type { ModelAnalysis, ResultDocument } from './result-types.ts';
 
-export type SchemaName = 'result' | 'config' | 'boards' | 'modelAnalysis';
+export type SchemaName = 'result' | 'config' | 'boards' | 'modelAnalysis' | 'dataset' | 'eval';
 
 /** The type a document has once validate() accepted it. */
 export interface DocumentTypes {
@@ -22,6 +24,8 @@ export interface DocumentTypes {
   config: Config;
   boards: BoardsFile;
   modelAnalysis: ModelAnalysis;
+  dataset: DatasetManifest;
+  eval: EvalDocument;
 }
 
 const BASE = 'https://tinyml-gate.dev/schemas/';
@@ -30,8 +34,16 @@ const SCHEMA_REFS: Record<SchemaName, string> = {
   config: `${BASE}config.schema.json`,
   boards: `${BASE}boards.schema.json`,
   modelAnalysis: `${BASE}result.schema.json#/$defs/modelAnalysis`,
+  dataset: `${BASE}dataset.schema.json`,
+  eval: `${BASE}eval.schema.json`,
 };
-const SCHEMA_FILES = ['result.schema.json', 'config.schema.json', 'boards.schema.json'];
+const SCHEMA_FILES = [
+  'result.schema.json',
+  'config.schema.json',
+  'boards.schema.json',
+  'dataset.schema.json',
+  'eval.schema.json',
+];
 
 /**
  * The schemas folder: beside src/ when run from sources (src/schema/ -> ../../schemas),
@@ -105,7 +117,10 @@ export function findProblems(
   opts: CheckOptions = {},
 ): SchemaProblem[] {
   const fn = validator(schema, opts.applyDefaults ?? false);
-  if (fn(doc)) return crossFieldProblems(schema, doc);
+  if (fn(doc)) {
+    // Dataset manifests and eval documents have no cross-field rules.
+    return schema === 'dataset' || schema === 'eval' ? [] : crossFieldProblems(schema, doc);
+  }
   return describeErrors(fn.errors ?? []);
 }
 

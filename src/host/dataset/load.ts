@@ -1,0 +1,234 @@
+// loadDataset: dataset.json -> a Dataset whose every sample has been checked up front
+// (sizes, counts, label ranges, finite floats), so an evaluation never fails half-way
+// on a bad file, and every error names the file and the sample.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SchemaError } from '../../schema/errors.ts';
+import { validate } from '../../schema/validate.ts';
+import { DatasetError } from './errors.ts';
+import { parseLabelsCsv, readSamples } from './mlperf.ts';
+import { elementAt, parseNpy, type NpyArray, type NpyDtype } from './npy.ts';
+import type { Dataset, DatasetManifest, SampleDtype } from './types.ts';
+
+type Raw = Float32Array | Int8Array | Uint8Array;
+
+const SAMPLE_BYTES: Record<SampleDtype, number> = { float32: 4, uint8: 1, int8: 1 };
+
+export async function loadDataset(manifestPath: string): Promise<Dataset> {
+  const manifest = await readManifest(manifestPath);
+  const dir = path.dirname(manifestPath);
+  const inputsPath = path.resolve(dir, manifest.inputs);
+  const labelsPath = path.resolve(dir, manifest.labels);
+  const sampleElements = manifest.shape.reduce((a, b) => a * b, 1);
+
+  let raw: Raw;
+  let labels: Float64Array;
+  let source: (i: number) => string;
+  if (manifest.layout === 'npy') {
+    const inputs = parseNpy(await readOrThrow(inputsPath), inputsPath);
+    raw = npyInputs(inputs, manifest, inputsPath, sampleElements);
+    labels = npyLabels(parseNpy(await readOrThrow(labelsPath), labelsPath), manifest, labelsPath);
+    const n = raw.length / sampleElements;
+    if (labels.length !== n) {
+      throw new DatasetError(
+        'count-mismatch',
+        labelsPath,
+        `${labels.length} labels for ${n} samples in ${inputsPath}`,
+      );
+    }
+    source = (i) => `${inputsPath} [${i}]`;
+  } else {
+    const text = Buffer.from(await readOrThrow(labelsPath)).toString('utf8');
+    const rows = parseLabelsCsv(text, labelsPath);
+    for (const row of rows) {
+      if (manifest.classes !== undefined && row.classes !== manifest.classes) {
+        throw new DatasetError(
+          'label-out-of-range',
+          `${labelsPath}:${row.line}`,
+          `says ${row.classes} classes, the manifest ${manifest.classes}`,
+        );
+      }
+      if (manifest.task !== 'regression' && row.label >= row.classes) {
+        throw new DatasetError(
+          'label-out-of-range',
+          `${labelsPath}:${row.line}`,
+          `label ${row.label} of "${row.file}" is not below its ${row.classes} classes`,
+        );
+      }
+    }
+    const bytes = await readSamples(
+      inputsPath,
+      rows,
+      sampleElements * SAMPLE_BYTES[manifest.dtype],
+    );
+    raw = typedSamples(manifest.dtype, bytes);
+    labels = Float64Array.from(rows, (r) => r.label);
+    source = (i) => path.join(inputsPath, rows[i].file);
+  }
+
+  const count = labels.length;
+  if (count === 0) throw new DatasetError('empty', manifestPath, 'the dataset holds no samples');
+  if (manifest.count !== undefined && manifest.count !== count) {
+    throw new DatasetError(
+      'count-mismatch',
+      manifestPath,
+      `"count" is ${manifest.count}, the files hold ${count} samples`,
+    );
+  }
+  checkLabels(labels, manifest, source);
+  const scale = manifest.preprocessing?.scale ?? 1;
+  const offset = manifest.preprocessing?.offset ?? 0;
+  checkFinite(raw, scale, offset, sampleElements, source);
+
+  return {
+    manifest,
+    path: manifestPath,
+    count,
+    shape: [...manifest.shape],
+    input(i: number): Float32Array {
+      inRange(i, count, manifestPath);
+      const out = new Float32Array(sampleElements);
+      const base = i * sampleElements;
+      for (let k = 0; k < sampleElements; k++) out[k] = raw[base + k] * scale + offset;
+      return out;
+    },
+    label(i: number): number {
+      inRange(i, count, manifestPath);
+      return labels[i];
+    },
+    source,
+  };
+}
+
+async function readManifest(file: string): Promise<DatasetManifest> {
+  const text = Buffer.from(await readOrThrow(file)).toString('utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new DatasetError('bad-manifest', file, `not JSON (${describe(e)})`);
+  }
+  try {
+    validate('dataset', doc, file);
+  } catch (e) {
+    // The schema's message already lists `<file>: <pointer>: <problem>` lines.
+    if (e instanceof SchemaError) {
+      throw new DatasetError('bad-manifest', file, e.message.split('\n').join('; '), { cause: e });
+    }
+    throw e;
+  }
+  return doc;
+}
+
+/** The .npy of inputs as one flat array of the manifest's dtype, N samples of the shape. */
+function npyInputs(a: NpyArray, m: DatasetManifest, file: string, per: number): Raw {
+  const want: Record<SampleDtype, NpyDtype[]> = {
+    float32: ['float32', 'float64'],
+    int8: ['int8'],
+    uint8: ['uint8'],
+  };
+  if (!want[m.dtype].includes(a.dtype)) {
+    throw new DatasetError(
+      'dtype-mismatch',
+      file,
+      `holds ${a.dtype}, the manifest says ${m.dtype}`,
+    );
+  }
+  const sample = a.shape.slice(1);
+  const elements = sample.reduce((x, y) => x * y, 1);
+  if (a.shape.length < 2 || elements !== per) {
+    throw new DatasetError(
+      'shape-mismatch',
+      file,
+      `shape (${a.shape.join(', ')}) is not [N, ${m.shape.join(', ')}] (the manifest's shape)`,
+    );
+  }
+  if (a.data instanceof Float64Array) return Float32Array.from(a.data);
+  return a.data as Raw;
+}
+
+function npyLabels(a: NpyArray, m: DatasetManifest, file: string): Float64Array {
+  if (a.shape.length === 0 || a.shape.slice(1).some((d) => d !== 1)) {
+    throw new DatasetError(
+      'shape-mismatch',
+      file,
+      `labels must be shaped (N,) or (N, 1), not (${a.shape.join(', ')})`,
+    );
+  }
+  const integer = ['int8', 'uint8', 'int32', 'int64'].includes(a.dtype);
+  if (m.task !== 'regression' && !integer) {
+    throw new DatasetError(
+      'dtype-mismatch',
+      file,
+      `${m.task} labels must be integers, the file holds ${a.dtype}`,
+    );
+  }
+  return Float64Array.from({ length: a.shape[0] }, (_, i) => elementAt(a.data, i));
+}
+
+function typedSamples(dtype: SampleDtype, bytes: Uint8Array): Raw {
+  // readSamples allocates a fresh buffer, so offsets are 0 and float32 views are aligned.
+  if (dtype === 'float32') return new Float32Array(bytes.buffer, 0, bytes.length / 4);
+  if (dtype === 'int8') return new Int8Array(bytes.buffer, 0, bytes.length);
+  return bytes;
+}
+
+function checkLabels(
+  labels: Float64Array,
+  m: DatasetManifest,
+  source: (i: number) => string,
+): void {
+  const classes = m.task === 'anomaly' ? 2 : m.classes;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isFinite(y)) {
+      throw new DatasetError('not-finite', source(i), `label is ${y}`, { sample: i });
+    }
+    if (m.task === 'regression') continue;
+    if (!Number.isInteger(y) || y < 0 || (classes !== undefined && y >= classes)) {
+      const range = classes === undefined ? 'a class index >= 0' : `in [0, ${classes})`;
+      throw new DatasetError('label-out-of-range', source(i), `label ${y} is not ${range}`, {
+        sample: i,
+      });
+    }
+  }
+}
+
+function checkFinite(
+  raw: Raw,
+  scale: number,
+  offset: number,
+  per: number,
+  source: (i: number) => string,
+): void {
+  for (let k = 0; k < raw.length; k++) {
+    const v = raw[k] * scale + offset;
+    if (!Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
+      const i = Math.floor(k / per);
+      throw new DatasetError(
+        'not-finite',
+        source(i),
+        `element ${k - i * per} is ${raw[k]}${scale !== 1 || offset !== 0 ? ` (${v} after preprocessing)` : ''}`,
+        { sample: i },
+      );
+    }
+  }
+}
+
+function inRange(i: number, count: number, file: string): void {
+  if (!Number.isInteger(i) || i < 0 || i >= count) {
+    throw new RangeError(`${file}: sample ${i} does not exist (the dataset has ${count})`);
+  }
+}
+
+async function readOrThrow(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new DatasetError('missing-file', file, `cannot read (${describe(e)})`, { cause: e });
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
