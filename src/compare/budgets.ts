@@ -17,7 +17,7 @@ import { formatFigure, formatLimit, formatNumber, formatSigned } from './format.
 import { perLayerChecks } from './per-layer.ts';
 
 export type { BudgetCheck, BudgetInput, BudgetKind, CheckOutcome, LayerRef } from './checks.ts';
-export { describeLayer, globMatch, layerMatches } from './per-layer.ts';
+export { describeLayer, displayName, globMatch, layerMatches } from './per-layer.ts';
 
 /** The schema's defaults (schemas/config.schema.json); a test keeps the two equal. */
 export const RELATIVE_DEFAULTS: {

@@ -65,7 +65,21 @@ export function perLayerChecks(input: BudgetInput): BudgetCheck[] {
 
 /** `conv2d_1 (CONV_2D, layer 3)`; a layer without an output name reads `CONV_2D (layer 3)`. */
 export function describeLayer(l: LayerRef): string {
-  return l.name !== '' ? `${l.name} (${l.op}, layer ${l.index})` : `${l.op} (layer ${l.index})`;
+  const name = displayName(l.name);
+  return name !== '' ? `${name} (${l.op}, layer ${l.index})` : `${l.op} (layer ${l.index})`;
+}
+
+/** Longest tensor name shown; converter names of fused layers run to hundreds of characters. */
+export const MAX_NAME = 64;
+
+/**
+ * A tensor name as shown: the converter joins the names of fused ops with ';' and the first
+ * one names the layer ('functional_1/activation/Relu;functional_1/batch_normalization/...');
+ * past MAX_NAME characters the end is kept, which is the most specific part.
+ */
+export function displayName(name: string): string {
+  const first = name.split(';')[0];
+  return first.length <= MAX_NAME ? first : `…${first.slice(first.length - MAX_NAME + 1)}`;
 }
 
 export function layerMatches(match: LayerMatch, l: LayerRef): boolean {

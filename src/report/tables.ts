@@ -2,7 +2,7 @@
 // per-layer diff (one row per aligned layer, most regressed first). Cells are escaped
 // here; markdown-table only lays them out.
 import { markdownTable } from 'markdown-table';
-import type { BudgetCheck } from '../compare/budgets.ts';
+import { displayName, type BudgetCheck } from '../compare/budgets.ts';
 import type { Delta, LayerDelta, MetricDelta, MetricId } from '../compare/deltas.ts';
 import { formatLimit, formatNumber, formatPct, formatSigned } from '../compare/format.ts';
 import { formatShape } from '../compare/layer-match.ts';
@@ -173,7 +173,7 @@ export function layerTable(e: EntryComparison, rows: readonly LayerDelta[]): str
     const energy = l.energy?.delta ?? null;
     return [
       l.pair.head !== undefined ? String(l.pair.head) : '–',
-      escapeText(name),
+      escapeText(displayName(name)),
       escapeText((hl ?? bl)?.op ?? ''),
       pair(shapeOf(bl), shapeOf(hl), formatShape),
       pair(l.macs.base, l.macs.head, (x) => formatNumber(x)),
@@ -202,7 +202,7 @@ export function pathNotes(e: EntryComparison, rows: readonly LayerDelta[]): stri
     const layer = e.head.model.layers[l.pair.head];
     const name = layer.outputs[0]?.name ?? '';
     out.push(
-      `- Layer ${l.pair.head} ${escapeText(name)} (${escapeText(layer.op)}): ${escapeText(why)}`,
+      `- Layer ${l.pair.head} ${escapeText(displayName(name))} (${escapeText(layer.op)}): ${escapeText(why)}`,
     );
   }
   return out;

@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { displayName } from '../../src/compare/budgets.ts';
 import { matchLayers, type LayerPair } from '../../src/compare/layer-match.ts';
+import { analyzeModel } from '../../src/model/analysis.ts';
+import { readModel } from '../../src/model/reader.ts';
 import type { LayerAnalysis } from '../../src/schema/result-types.ts';
 import { cnn } from './factory.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A layer from a compact spec 'OP:in>out' with shapes as 'AxBxC' (input 0 and output 0). */
 function layer(spec: string, index: number): LayerAnalysis {
@@ -176,4 +184,50 @@ test('layer match on analysed models: a renamed tensor is not a change', () => {
     pairs.every((p) => p.status === 'same'),
     'names do not make a change',
   );
+});
+
+const sharedModels = path.resolve(repoRoot, '..', 'shared', 'models');
+const sharedAbsent = !existsSync(sharedModels);
+
+function analyse(file: string): LayerAnalysis[] {
+  const bytes = new Uint8Array(readFileSync(path.join(sharedModels, file)));
+  return analyzeModel(readModel(bytes, file), bytes, file).layers;
+}
+
+test(
+  'layer match on real models: the float32 sibling of kws pairs every layer as a dtype change',
+  { skip: sharedAbsent ? 'shared/ not found beside the checkout' : false },
+  () => {
+    const pairs = matchLayers(
+      analyse('kws_ref_model.tflite'),
+      analyse('kws_ref_model_float32.tflite'),
+    );
+    assert.equal(pairs.length, 13);
+    assert.ok(pairs.every((p) => p.status === 'changed' && p.base === p.head));
+    // Hybrid model: CONV_2D keeps int8 filters, DEPTHWISE_CONV_2D gets float32 ones.
+    assert.deepEqual(pairs[0].changes, [
+      'input type int8 -> float32',
+      'input 3 type int32 -> float32',
+      'output type int8 -> float32',
+    ]);
+    assert.ok(pairs[1].changes.includes('input 2 type int8 -> float32'));
+    assert.deepEqual(
+      matchLayers(analyse('kws_ref_model.tflite'), analyse('kws_ref_model.tflite')).map(
+        (p) => p.status,
+      ),
+      Array<string>(13).fill('same'),
+    );
+  },
+);
+
+test('display names: the first fused name, its end kept past 64 characters', () => {
+  assert.equal(
+    displayName('functional_1/activation/Relu;functional_1/batch_normalization/FusedBatchNormV3'),
+    'functional_1/activation/Relu',
+  );
+  const long = `model/${'block/'.repeat(20)}conv`;
+  const shown = displayName(long);
+  assert.equal(shown.length, 64);
+  assert.ok(shown.startsWith('…') && shown.endsWith('/block/conv'));
+  assert.equal(displayName(''), '');
 });

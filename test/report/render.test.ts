@@ -286,7 +286,7 @@ test('noise on a real board shows as noise, not as worse', () => {
 });
 
 test('escaping: hostile tensor names, model names, errors and reasons render inert', () => {
-  const evil = '<img src=x onerror=alert(1)>|`x`|*b* [l](http://e) @octocat $x$';
+  const evil = '<img src=x onerror=alert(1)>|`x`|*b* [l](h) @octocat $x$';
   const head = cnn({ conv4Channels: 24, conv4Name: evil });
   const c = compare({
     config: config(PER_CONV, [{ metric: 'flash', reason: `</details>${evil}` }]),
