@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ANALYZE_USAGE, runAnalyze } from './analyze.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { EVAL_USAGE, runEval } from './eval.ts';
 import { QUANTIZE_USAGE, runQuantize } from './quantize.ts';
 
 /** Where the CLI writes; process.stdout/stderr by default, string collectors in tests. */
@@ -19,6 +20,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage: string }>
     run: runAnalyze,
     summary: 'per-layer MACs, params, bytes, arena and flash of a .tflite model',
     usage: ANALYZE_USAGE,
+  },
+  eval: {
+    run: runEval,
+    summary: 'host accuracy of a model over a dataset, drift against a reference model',
+    usage: EVAL_USAGE,
   },
   quantize: {
     run: runQuantize,
