@@ -3,6 +3,7 @@
 // every activation got, so that a bad calibration set shows before the accuracy does.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DatasetError, loadDataset, parseNpy } from '../host/dataset/index.ts';
 import { loadLayersModel, loadTf } from '../host/tfjs.ts';
 import {
   exportFloatTflite,
@@ -23,7 +24,7 @@ export const QUANTIZE_USAGE = [
   'options:',
   '  --model FILE        TF.js Layers model.json (weight shards beside it)',
   '  --calibration D     dataset.json (its inputs, after preprocessing) or a .npy of',
-  '                      float32 samples shaped [N, ...model input without batch]',
+  '                      float samples shaped [N, ...model input without batch]',
   '  --out FILE          the int8 .tflite to write',
   '  --float-out FILE    also write the float32 .tflite of the same graph',
   '  --io TYPE           model input/output type: int8 (default) or float32',
@@ -96,9 +97,9 @@ export async function runQuantize(argv: readonly string[], io: CliIo): Promise<n
   return 0;
 }
 
-/** The calibration file cannot serve: wrong format, unreadable. */
+/** A bare .npy that cannot serve as calibration samples. */
 export class CalibrationFileError extends Error {
-  readonly code: 'no-such-file' | 'bad-npy' | 'unsupported-format';
+  readonly code: 'not-float' | 'bad-shape';
   constructor(code: CalibrationFileError['code'], message: string) {
     super(message);
     this.name = 'CalibrationFileError';
@@ -106,85 +107,54 @@ export class CalibrationFileError extends Error {
   }
 }
 
-/** `count` samples spread evenly over the file (datasets are often sorted by class). */
+/**
+ * `count` samples spread evenly over a dataset.json (its inputs after preprocessing) or a
+ * bare .npy of float samples (datasets are often sorted by class: the first N would miss
+ * some). Anything but .npy is read as a dataset manifest.
+ */
 async function loadCalibration(
   file: string,
   count: number,
 ): Promise<{ samples: Float32Array[]; total: number }> {
-  if (file.endsWith('.npy')) {
-    const all = parseNpyFloat32(await readBytes(file), file);
-    return { samples: spread(all.length, count).map((i) => all[i]), total: all.length };
+  if (!file.endsWith('.npy')) {
+    const ds = await loadDataset(file);
+    return { samples: spread(ds.count, count).map((i) => ds.input(i)), total: ds.count };
   }
-  throw new CalibrationFileError(
-    'unsupported-format',
-    `${file}: calibration data must be a .npy of float32 samples`,
-  );
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new DatasetError(
+      'missing-file',
+      file,
+      `cannot read (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+  const a = parseNpy(bytes, file);
+  if (a.dtype !== 'float32' && a.dtype !== 'float64') {
+    throw new CalibrationFileError(
+      'not-float',
+      `${file}: holds ${a.dtype}; a bare .npy must hold float samples (a dataset.json states the preprocessing of integer data)`,
+    );
+  }
+  if (a.shape.length < 2) {
+    throw new CalibrationFileError(
+      'bad-shape',
+      `${file}: shape (${a.shape.join(', ')}) is not [N, ...sample shape]`,
+    );
+  }
+  const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
+  const data = a.data as Float32Array | Float64Array;
+  const pick = spread(a.shape[0], count);
+  return {
+    samples: pick.map((i) => Float32Array.from(data.subarray(i * per, (i + 1) * per))),
+    total: a.shape[0],
+  };
 }
 
 function spread(total: number, count: number): number[] {
   const n = Math.min(total, count);
   return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new CalibrationFileError(
-      'no-such-file',
-      `${file}: cannot read (${e instanceof Error ? e.message : String(e)})`,
-    );
-  }
-}
-
-/** A NumPy .npy (format 1.0-3.0) of little-endian float32 in C order, as [N, ...]. */
-export function parseNpyFloat32(bytes: Uint8Array, file: string): Float32Array[] {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (bytes.length < 10 || magic.some((m, i) => bytes[i] !== m)) {
-    throw new CalibrationFileError('bad-npy', `${file}: not a .npy file (no \\x93NUMPY magic)`);
-  }
-  const major = bytes[6];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const start = major === 1 ? 10 : 12;
-  if (start + headerLen > bytes.length) {
-    throw new CalibrationFileError('bad-npy', `${file}: header runs past the end of the file`);
-  }
-  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
-  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr !== '<f4') {
-    throw new CalibrationFileError(
-      'bad-npy',
-      `${file}: dtype "${String(descr)}"; calibration samples must be float32 ("<f4")`,
-    );
-  }
-  if (fortran !== 'False') {
-    throw new CalibrationFileError('bad-npy', `${file}: Fortran-ordered arrays are not supported`);
-  }
-  const shape = (shapeText ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map(Number);
-  if (shape.length < 2 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new CalibrationFileError(
-      'bad-npy',
-      `${file}: shape (${shapeText ?? ''}) is not [N, ...sample shape]`,
-    );
-  }
-  const per = shape.slice(1).reduce((a, b) => a * b, 1);
-  const dataStart = start + headerLen;
-  if (bytes.length - dataStart !== shape[0] * per * 4) {
-    throw new CalibrationFileError(
-      'bad-npy',
-      `${file}: shape (${shape.join(', ')}) needs ${shape[0] * per * 4} data bytes, the file has ${bytes.length - dataStart}`,
-    );
-  }
-  const data = bytes.slice(dataStart);
-  const floats = new Float32Array(data.buffer, 0, shape[0] * per);
-  return Array.from({ length: shape[0] }, (_, i) => floats.slice(i * per, (i + 1) * per));
 }
 
 interface RenderFacts {

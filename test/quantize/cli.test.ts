@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { parseNpyFloat32 } from '../../src/cli/quantize.ts';
+import { encodeNpy, type NpyDtype } from '../../src/host/dataset/index.ts';
 import { loadTf, saveLayersModel } from '../../src/host/tfjs.ts';
 import { readModel } from '../../src/model/reader.ts';
 import { samples } from './helpers.ts';
@@ -16,19 +16,11 @@ const tf = await loadTf();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tg-quantize-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A version 1.0 .npy of float32 samples, as numpy.save writes it. */
-function npy(data: Float32Array[], shape: number[], descr = '<f4'): Uint8Array {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${[data.length, ...shape].join(', ')}), }`;
-  const header = dict + ' '.repeat(63 - ((10 + dict.length) % 64)) + '\n';
-  const per = shape.reduce((a, b) => a * b, 1);
-  const out = new Uint8Array(10 + header.length + data.length * per * 4);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  data.forEach((s, i) =>
-    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), 10 + header.length + i * per * 4),
-  );
-  return out;
+/** A float32 .npy of the samples, [N, ...shape]. */
+function npy(data: Float32Array[], shape: number[], dtype: NpyDtype = 'float32'): Uint8Array {
+  const flat = new Float32Array(data.length * shape.reduce((a, b) => a * b, 1));
+  data.forEach((s, i) => flat.set(s, i * s.length));
+  return encodeNpy(dtype, [data.length, ...shape], flat);
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -48,7 +40,6 @@ const set = samples([16, 16, 3], 60, 5);
 test('quantize writes int8 and float32 models and reports sizes and ranges', async () => {
   await saveLayersModel(sequentialClassifier(tf), modelDir);
   writeFileSync(cal, npy(set, [16, 16, 3]));
-  assert.equal(parseNpyFloat32(readFileSync(cal), cal).length, 60);
   const out = path.join(dir, 'm.tflite');
   const floatOut = path.join(dir, 'f.tflite');
   const r = await run([
@@ -112,19 +103,26 @@ test('usage errors exit 2, file errors exit 1 naming the file', async () => {
   ]);
   assert.equal(badN.code, 2);
 
-  const f64 = path.join(dir, 'f64.npy');
-  writeFileSync(f64, npy(set.slice(0, 2), [16, 16, 3], '<f8'));
+  const i8 = path.join(dir, 'i8.npy');
+  writeFileSync(
+    i8,
+    npy(
+      set.slice(0, 2).map((x) => x.map(Math.round)),
+      [16, 16, 3],
+      'int8',
+    ),
+  );
   const wrongType = await run([
     'quantize',
     '--model',
     model,
     '--calibration',
-    f64,
+    i8,
     '--out',
     path.join(dir, 'x.tflite'),
   ]);
   assert.equal(wrongType.code, 1);
-  assert.match(wrongType.err, /f64\.npy: dtype "<f8"/);
+  assert.match(wrongType.err, /i8\.npy: holds int8/);
   const wrongShape = path.join(dir, 'small.npy');
   writeFileSync(
     wrongShape,
@@ -155,4 +153,52 @@ test('usage errors exit 2, file errors exit 1 naming the file', async () => {
   ]);
   assert.equal(noModel.code, 1);
   assert.match(noModel.err, /none\.json: cannot read/);
+});
+
+test('a dataset.json calibrates with its preprocessing; a float64 .npy works too', async () => {
+  const model = path.join(modelDir, 'model.json');
+  // uint8 images with scale/offset to [-1, 1], as a dataset would store them.
+  const raw = new Uint8Array(30 * 768);
+  set
+    .slice(0, 30)
+    .forEach((s, i) => s.forEach((v, j) => (raw[i * 768 + j] = Math.round((v + 1) * 127.5))));
+  writeFileSync(path.join(dir, 'x.npy'), encodeNpy('uint8', [30, 16, 16, 3], raw));
+  writeFileSync(
+    path.join(dir, 'y.npy'),
+    encodeNpy(
+      'int32',
+      [30],
+      new Int32Array(30).map((_, i) => i % 10),
+    ),
+  );
+  const manifest = path.join(dir, 'dataset.json');
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      schemaVersion: 1,
+      name: 'generated',
+      task: 'classification',
+      layout: 'npy',
+      inputs: 'x.npy',
+      labels: 'y.npy',
+      dtype: 'uint8',
+      shape: [16, 16, 3],
+      preprocessing: { scale: 1 / 127.5, offset: -1 },
+      classes: 10,
+    }),
+  );
+  const out = path.join(dir, 'ds.tflite');
+  const r = await run(['quantize', '--model', model, '--calibration', manifest, '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /calibration {2}30 of 30 samples/);
+  // The input range is that of the preprocessed floats, not of the raw bytes.
+  const input = /^input .* \[(-?[\d.]+), (-?[\d.]+)\]/m.exec(r.out);
+  assert.ok(input, r.out);
+  assert.ok(Number(input[1]) >= -1 && Number(input[2]) <= 1, input[0]);
+
+  const f64 = path.join(dir, 'f64.npy');
+  writeFileSync(f64, npy(set.slice(0, 8), [16, 16, 3], 'float64'));
+  const r64 = await run(['quantize', '--model', model, '--calibration', f64, '--out', out]);
+  assert.equal(r64.code, 0, r64.err);
+  assert.match(r64.out, /calibration {2}8 of 8 samples/);
 });
