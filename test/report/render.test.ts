@@ -289,7 +289,7 @@ test('escaping: hostile tensor names, model names, errors and reasons render ine
   const evil = '<img src=x onerror=alert(1)>|`x`|*b* [l](h) @octocat $x$';
   const head = cnn({ conv4Channels: 24, conv4Name: evil });
   const c = compare({
-    config: config(PER_CONV, [{ metric: 'flash', reason: `</details>${evil}` }]),
+    config: config(PER_CONV, [{ metric: 'latency', reason: `</details>${evil}` }]),
     pairs: [
       pair('cnn16', head),
       { model: `m${evil}`, board: 'b|`x`', error: `boom\n## injected\n${evil}` },
@@ -301,6 +301,10 @@ test('escaping: hostile tensor names, model names, errors and reasons render ine
     assert.ok(!text.includes(bad), `output contains ${bad}`);
   }
   assert.equal(text.split('</details>').length - 1, 1, 'only our own </details>');
+  const waived = text
+    .split('\n')
+    .filter((l) => l.startsWith('- 🟡 waived (&lt;/details&gt;&lt;img'));
+  assert.equal(waived.length, 2, 'the waiver reason is shown, escaped');
   // Every table row keeps its column count: no | leaked into a cell.
   const lines = text.split('\n');
   const layers = tableAfter(lines, '<details>');
@@ -382,5 +386,41 @@ test('render refuses a marker that is not one HTML comment', () => {
   assert.throws(
     () => render(c, { marker: MARKER, maxChars: 0 }),
     (e: unknown) => e instanceof ReportError && e.code === 'bad-max-chars',
+  );
+});
+
+test('the default limit holds for many models and boards, with a note', () => {
+  const pairs = Array.from({ length: 60 }, (_, i) => pair(`model-${i}`, wide16));
+  const c = compare({ config: config(PER_CONV), pairs, now: NOW });
+  const text = render(c, { marker: MARKER, mermaid: true });
+  assert.ok(text.length <= 65_000, `${text.length} characters`);
+  assert.match(text.split('\n')[3], /^> ⚠️ Shortened to fit a GitHub comment: /);
+  assert.equal(
+    text.split('\n').filter((l) => l.startsWith('### ')).length,
+    60,
+    'every summary kept',
+  );
+});
+
+test('a baseline from another fingerprint renders as not compared, absolute budgets only', () => {
+  const p = pair('cnn16', wide16);
+  if (p.base !== undefined) p.base.board.compiler = 'arm-none-eabi-gcc 13.2.1';
+  const c = compare({ config: config(PER_CONV), pairs: [p], now: NOW });
+  const lines = run(c);
+  assert.equal(lines[1], '## ⚠️ tinyml-gate: inconclusive');
+  assert.ok(
+    lines.some((l) =>
+      l.includes(
+        'baseline not compared: measured on another fingerprint (compiler arm-none-eabi-gcc 13.2.1 vs arm-none-eabi-gcc 12.2.1)',
+      ),
+    ),
+  );
+  assert.ok(
+    lines.some((l) => l.includes('Baseline measured on another fingerprint: not compared')),
+  );
+  const rows = tableAfter(lines, '### cnn16');
+  assert.ok(
+    rows.slice(2).every((r) => r[1] === '–'),
+    'no base figures shown',
   );
 });
