@@ -153,7 +153,7 @@ function omitted(c: Comparison, cut: Cut, requested: boolean): string {
   if (cut.entries < c.entries.length)
     parts.push(plural(c.entries.length - cut.entries, 'model/board section'));
   if (cut.reasons < c.reasons.length) parts.push(plural(c.reasons.length - cut.reasons, 'reason'));
-  if (requested && !cut.mermaid && parts.length > 0) parts.push('the charts');
+  if (requested && !cut.mermaid) parts.push('the charts');
   return parts.join(', ');
 }
 

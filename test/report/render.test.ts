@@ -424,3 +424,17 @@ test('a baseline from another fingerprint renders as not compared, absolute budg
     'no base figures shown',
   );
 });
+
+test('truncation that only drops the charts still says so', () => {
+  const c = compare({ config: config(PER_CONV), pairs: [pair('cnn16', wide16)], now: NOW });
+  const plain = render(c, { marker: MARKER }).length;
+  const charted = render(c, { marker: MARKER, mermaid: true }).length;
+  assert.ok(charted > plain + 200);
+  const text = render(c, { marker: MARKER, mermaid: true, maxChars: plain + 200 });
+  const lines = text.split('\n');
+  assert.equal(
+    lines[3],
+    '> ⚠️ Shortened to fit a GitHub comment: the charts left out. The full figures are in the result documents of this run.',
+  );
+  assert.equal(lines.filter((l) => /^\| \d+ \| /.test(l)).length, 16, 'every layer row kept');
+});
