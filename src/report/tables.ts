@@ -67,7 +67,7 @@ function deltaCell(m: MetricDelta): string {
 
 function budgetCell(checks: readonly BudgetCheck[]): string {
   const parts = checks.map((c) => {
-    const unit = c.unit === 'bytes' ? ' bytes' : c.unit === '%' ? '%' : ` ${c.unit}`;
+    const unit = c.unit === '%' ? '%' : c.unit === 'uJ' ? ' µJ' : ` ${c.unit}`;
     let text: string;
     if (c.kind === 'relative') {
       text =
@@ -77,7 +77,7 @@ function budgetCell(checks: readonly BudgetCheck[]): string {
     } else if (c.metric === 'accuracy') {
       text = `≥ ${formatLimit(c.limit)}%`;
     } else {
-      text = `≤ ${formatNumber(c.limit, c.limit % 1 === 0 ? 0 : 2)}${unit}`;
+      text = `≤ ${Number.isInteger(c.limit) ? formatNumber(c.limit) : formatLimit(c.limit)}${unit}`;
     }
     if (c.outcome === 'not-enforced') text += ' (not enforced: modelled)';
     if (c.outcome === 'unavailable') text += ' (not checked)';
