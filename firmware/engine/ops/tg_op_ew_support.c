@@ -15,7 +15,8 @@ const char *tg_ew_shape(const int32_t *dims, int32_t ndims, char *buf, size_t si
       digits[k++] = (char)('0' + (int)(v % 10));
       v /= 10;
     } while (v > 0 && k < 11);
-    if (n + (size_t)k + 6 > size) {
+    /* room for ',', '-', the digits and, at worst, "...]" and the terminator after them */
+    if (n + (size_t)k + 7 > size) {
       buf[n++] = '.';
       buf[n++] = '.';
       buf[n++] = '.';
@@ -112,7 +113,9 @@ tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, tg_sigmoid_s8_p
 }
 
 tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *multiplier, int32_t *shift) {
-  if (!(real < 2147483648.0)) return tg_fail(ctx, TG_ERR_QUANT, "%s %g is too large to requantize", what, real);
+  if (!(real >= 0.0 && real < 1073741824.0)) {
+    return tg_fail(ctx, TG_ERR_QUANT, "%s %g outside [0, 2^30): cannot be requantized", what, real);
+  }
   tg_quantize_multiplier(real, multiplier, shift);
   return TG_OK;
 }

@@ -64,8 +64,9 @@ int32_t tg_ew_input_radius(int32_t integer_bits, int32_t left_shift);
  * up to 2^31 is renormalised (TFLM would overflow there). */
 tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, tg_sigmoid_s8_params *p);
 
-/* tg_quantize_multiplier for a scale ratio; fails when the ratio is so large (above 2^31)
- * that the left shift of the requantization would leave 32 bits. */
+/* tg_quantize_multiplier for a scale ratio, refusing one of 2^30 or more as tg_op_multiplier
+ * does: the requantization shifts left by at most 30 (TFLM's int32 `1 << shift` would
+ * overflow past that). */
 tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *multiplier, int32_t *shift);
 
 /* TFLM's CalculateReluOpData for int8: multiplier = input scale / output scale; the clamp
