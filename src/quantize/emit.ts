@@ -10,6 +10,7 @@ import {
   conv2dOptions,
   depthwiseConv2dOptions,
   fullyConnectedOptions,
+  padOptions,
   pool2dOptions,
   reducerOptions,
   softmaxOptions,
@@ -47,6 +48,7 @@ const INT8_VERSIONS: Record<string, number> = {
   AVERAGE_POOL_2D: 2,
   MAX_POOL_2D: 2,
   MEAN: 2,
+  PAD: 2,
   RELU: 2,
   RELU6: 2,
   TANH: 2,
@@ -74,9 +76,9 @@ export function assignQuantization(g: LoweredGraph, ranges: Range[]): ValueQuant
     source: 'calibrated',
   }));
   for (const op of g.ops) {
-    if (op.kind === 'pool' || op.kind === 'mean' || op.kind === 'reshape') {
-      // Same parameters as the input: the int8 kernels do not rescale (and a max or mean
-      // never leaves the input's range).
+    if (op.kind === 'pool' || op.kind === 'mean' || op.kind === 'reshape' || op.kind === 'pad') {
+      // Same parameters as the input: the int8 kernels do not rescale (a max or mean never
+      // leaves the input's range; PAD fills with the zero point, i.e. an exact 0).
       out[op.output] = {
         ...out[op.output],
         params: { ...out[op.inputs[0]].params },
@@ -204,6 +206,17 @@ function emitOp(
         data: new Int32Array([1, 2]),
       });
       b.addOperator('MEAN', [...ins, axes], out, reducerOptions({ keepDims: false }));
+      return;
+    }
+    case 'pad': {
+      const [[top, bottom], [left, right]] = op.paddings;
+      const t = b.addTensor({
+        name: `${name}/paddings`,
+        shape: [4, 2],
+        type: 'int32',
+        data: new Int32Array([0, 0, top, bottom, left, right, 0, 0]),
+      });
+      b.addOperator('PAD', [...ins, t], out, padOptions());
       return;
     }
     case 'reshape': {

@@ -77,6 +77,7 @@ const OP_NAMES: Record<string, string> = {
   relu: 'RELU',
   relu6: 'RELU6',
   add: 'ADD',
+  pad: 'PAD',
   tanh: 'TANH',
   logistic: 'LOGISTIC',
 };

@@ -60,6 +60,12 @@ export interface PoolOp extends OpBase {
   filter: [number, number];
 }
 
+export interface PadOp extends OpBase {
+  kind: 'pad';
+  /** [[top, bottom], [left, right]]: zeros around H and W. */
+  paddings: [[number, number], [number, number]];
+}
+
 export interface AddOp extends OpBase {
   kind: 'add';
   activation: FusedActivation;
@@ -70,7 +76,7 @@ export interface SimpleOp extends OpBase {
   kind: 'mean' | 'reshape' | 'softmax' | 'relu' | 'relu6' | 'tanh' | 'logistic';
 }
 
-export type Op = ConvOp | DenseOp | PoolOp | AddOp | SimpleOp;
+export type Op = ConvOp | DenseOp | PoolOp | PadOp | AddOp | SimpleOp;
 /** An Op before it has an output value (Omit distributed over the union). */
 type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type OpSpec = DistOmit<Op, 'output' | 'layers'>;
@@ -225,6 +231,10 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
         }
         emit(n, { kind: 'mean', inputs: [read(n, 0)] });
         break;
+      case 'ZeroPadding2D':
+        channelsLast(n);
+        emit(n, { kind: 'pad', inputs: [read(n, 0)], paddings: paddingsOf(n) });
+        break;
       case 'Flatten':
       case 'Reshape':
         emit(n, { kind: 'reshape', inputs: [read(n, 0)] });
@@ -250,7 +260,7 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
       default:
         throw new QuantizeError(
           'unsupported-layer',
-          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Add, Flatten, Reshape, Dropout)`,
+          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Add, Flatten, Reshape, Dropout)`,
         );
     }
   }
@@ -295,6 +305,18 @@ function channelsLast(n: LayerNode): void {
       `${where(n)}: dataFormat ${String(f)}; TFLite is NHWC (channelsLast)`,
     );
   }
+}
+
+/** ZeroPadding2D's padding: [[top, bottom], [left, right]] in its config. */
+function paddingsOf(n: LayerNode): PadOp['paddings'] {
+  const p = n.config.padding;
+  const ok = (v: unknown): v is [number, number] =>
+    Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0);
+  if (Array.isArray(p) && p.length === 2 && ok(p[0]) && ok(p[1])) return [p[0], p[1]];
+  throw new QuantizeError(
+    'unsupported-config',
+    `${where(n)}: padding ${JSON.stringify(p)} is not [[top, bottom], [left, right]]`,
+  );
 }
 
 function padding(n: LayerNode): Padding {

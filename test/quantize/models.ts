@@ -5,7 +5,7 @@ import type * as TfModule from '@tensorflow/tfjs';
 import type { Tf } from '../../src/host/tfjs.ts';
 import { randomizeWeights } from './helpers.ts';
 
-/** Sequential classifier, 16x16x3 -> 10, with BN, ReLU6, depthwise x2, pools, GAP, softmax. */
+/** Sequential classifier, 16x16x3 -> 10, with BN, ReLU6, zero padding, depthwise x2, pools, GAP, softmax. */
 export function sequentialClassifier(tf: Tf, seed = 1): TfModule.Sequential {
   const m = tf.sequential({ name: 'seq_classifier' });
   m.add(
@@ -19,12 +19,21 @@ export function sequentialClassifier(tf: Tf, seed = 1): TfModule.Sequential {
   );
   m.add(tf.layers.batchNormalization());
   m.add(tf.layers.reLU({ maxValue: 6 }));
+  // MobileNet's way into a stride-2 depthwise: pad bottom/right, then 'valid'.
+  m.add(
+    tf.layers.zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    }),
+  );
   m.add(
     tf.layers.depthwiseConv2d({
       kernelSize: 3,
       depthMultiplier: 2,
       strides: 2,
-      padding: 'same',
+      padding: 'valid',
       activation: 'relu',
     }),
   );

@@ -102,6 +102,7 @@ test('int8 sequential model: operators, fused activations, per-channel filters, 
   const sg = m.subgraphs[0];
   assert.deepEqual(ops(m), [
     'CONV_2D',
+    'PAD',
     'DEPTHWISE_CONV_2D',
     'MAX_POOL_2D',
     'CONV_2D',
@@ -119,6 +120,7 @@ test('int8 sequential model: operators, fused activations, per-channel filters, 
   );
   assert.deepEqual(acts, [
     'RELU6',
+    '-',
     'RELU',
     'NONE',
     'RELU6',
@@ -176,10 +178,10 @@ test('int8 sequential model: operators, fused activations, per-channel filters, 
     assert.equal(b.type, 'int32');
     assert.equal(b.quantization?.scale.length, 1);
   }
-  // Pooling and MEAN keep their input's parameters.
+  // Pooling, MEAN and PAD keep their input's parameters.
   for (const o of sg.operators) {
     const op = m.operatorCodes[o.opcodeIndex].builtin;
-    if (op !== 'MAX_POOL_2D' && op !== 'AVERAGE_POOL_2D' && op !== 'MEAN') continue;
+    if (!['MAX_POOL_2D', 'AVERAGE_POOL_2D', 'MEAN', 'PAD'].includes(op)) continue;
     assert.deepEqual(
       sg.tensors[o.outputs[0]].quantization?.scale,
       sg.tensors[o.inputs[0]].quantization?.scale,
@@ -247,9 +249,9 @@ test('float I/O adds QUANTIZE at the input and DEQUANTIZE at the output', () => 
 test('float32 export: same graph in float32, BN folded, every conv with a bias', () => {
   const m = readModel(exportFloatTflite(tf, sequentialClassifier(tf)), 'float');
   const sg = m.subgraphs[0];
-  assert.equal(ops(m).length, 10);
+  assert.equal(ops(m).length, 11);
   assert.ok(sg.tensors.every((t) => t.quantization === undefined));
-  assert.ok(sg.tensors.every((t) => t.type === 'float32' || t.name.endsWith('/axes')));
+  assert.ok(sg.tensors.every((t) => t.type === 'float32' || /\/(axes|paddings)$/.test(t.name)));
   // The first conv has useBias: false; TFLite kernels still get a (zero + folded BN) bias.
   for (const o of sg.operators.filter(
     (o) => m.operatorCodes[o.opcodeIndex].builtin === 'CONV_2D',
