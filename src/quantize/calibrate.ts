@@ -4,7 +4,7 @@
 import type * as TfModule from '@tensorflow/tfjs';
 import type { Tf } from '../host/tfjs.ts';
 import { QuantizeError } from './errors.ts';
-import type { ConvOp, DenseOp, LoweredGraph } from './lower.ts';
+import type { ConvOp, DenseOp, LoweredGraph } from './ops.ts';
 import type { Range } from './weights.ts';
 
 /** Samples per predict call: bounds memory for large activations. */

@@ -16,7 +16,7 @@ import {
   softmaxOptions,
 } from '../model/builder.ts';
 import type { Model, Quantization } from '../model/types.ts';
-import type { ConvOp, DenseOp, LoweredGraph, Op } from './lower.ts';
+import type { ConvOp, DenseOp, LoweredGraph, Op } from './ops.ts';
 import {
   activationParams,
   quantizeBias,

@@ -1,14 +1,16 @@
 // Post-training quantization of TF.js Layers models, the way the TFLite converter does it,
-// and the float32 .tflite of the same graph. The steps, one file each: graph.ts (layers ->
-// dataflow), lower.ts (TFLite operators, BN folded, ReLU fused; fold.ts), calibrate.ts
-// (ranges), weights.ts (the arithmetic), emit.ts (the flatbuffer through ModelBuilder).
+// and the float32 .tflite of the same graph. One step per file: graph.ts (layers ->
+// dataflow), lower.ts (-> TFLite operators of ops.ts: BN folded, ReLU fused; layers.ts
+// reads each layer, fold.ts the weight layouts), calibrate.ts (ranges), weights.ts (the
+// arithmetic), emit.ts (the flatbuffer through ModelBuilder).
 import type * as TfModule from '@tensorflow/tfjs';
 import type { Tf } from '../host/tfjs.ts';
 import { writeModel } from '../model/writer.ts';
 import { collectRanges } from './calibrate.ts';
 import { assignQuantization, emitModel, type ValueQuantization } from './emit.ts';
 import { extractGraph } from './graph.ts';
-import { lowerGraph, type LoweredGraph } from './lower.ts';
+import { lowerGraph } from './lower.ts';
+import type { LoweredGraph } from './ops.ts';
 
 export { QuantizeError, type QuantizeErrorCode } from './errors.ts';
 export type { ValueQuantization } from './emit.ts';
