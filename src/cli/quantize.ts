@@ -202,7 +202,7 @@ export function renderQuantize(r: QuantizeResult, f: RenderFacts): string {
     `${g(input.params.scale)} / ${input.params.zeroPoint}`,
     '',
   ]);
-  const header = ['operator', 'layers', 'calibrated range', 'scale / zero point', ''];
+  const header = ['operator', 'layers', 'calibrated range', 'scale / zero point', 'note'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const fmt = (row: string[]): string =>
     row
