@@ -12,7 +12,8 @@ import { loadTf } from '../../src/host/tfjs.ts';
 import { readModel } from '../../src/model/reader.ts';
 import type { Model, Tensor } from '../../src/model/types.ts';
 import { exportFloatTflite, quantizeLayersModelDetailed } from '../../src/quantize/index.ts';
-import { agreement, maxAbsDiff, predict, runTflite, samples } from './helpers.ts';
+import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
+import { agreement, maxAbsDiff, predict, randomizeWeights, runTflite, samples } from './helpers.ts';
 import { denseHeavy, residualModel, saturating, sequentialClassifier } from './models.ts';
 
 const tf = await loadTf();
@@ -370,4 +371,74 @@ test('pre-activation ranges of a conv and a depthwise with tanh/sigmoid = the sp
       `value ${i}: ${JSON.stringify(ra)} vs ${JSON.stringify(rb)}`,
     );
   });
+});
+
+test('several outputs: each output dequantized in order; an output is never fused away', async () => {
+  const x = tf.input({ shape: [6, 6, 2] });
+  const conv = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, name: 'features' })
+    .apply(x) as TfModule.SymbolicTensor;
+  // conv is a model output: the ReLU after it must stay a RELU operator.
+  const relu = tf.layers.reLU().apply(conv) as TfModule.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(relu) as TfModule.SymbolicTensor;
+  const probs = tf.layers
+    .dense({ units: 3, activation: 'softmax', name: 'probs' })
+    .apply(pooled) as TfModule.SymbolicTensor;
+  const value = tf.layers
+    .dense({ units: 1, name: 'value' })
+    .apply(pooled) as TfModule.SymbolicTensor;
+  const model = tf.model({ inputs: x, outputs: [conv, probs, value] });
+  randomizeWeights(tf, model, 8);
+  const cal = samples([6, 6, 2], 60, 1);
+  const r = quantizeLayersModelDetailed(tf, model, cal, { io: 'float32' });
+  const m = readModel(r.tflite, 'three-outputs');
+  assert.deepEqual(ops(m), [
+    'QUANTIZE',
+    'CONV_2D',
+    'RELU',
+    'MEAN',
+    'FULLY_CONNECTED',
+    'SOFTMAX',
+    'FULLY_CONNECTED',
+    'DEQUANTIZE',
+    'DEQUANTIZE',
+    'DEQUANTIZE',
+  ]);
+  const sg = m.subgraphs[0];
+  assert.deepEqual(
+    sg.outputs.map((i) => sg.tensors[i].shape),
+    [
+      [1, 4, 4, 4],
+      [1, 3],
+      [1, 1],
+    ],
+  );
+  const rt = await TfliteRuntime.load(r.tflite);
+  try {
+    const ev = samples([6, 6, 2], 10, 2);
+    for (const s of ev) {
+      const want = tf.tidy(() => {
+        const y = model.predict(tf.tensor(s, [1, 6, 6, 2])) as TfModule.Tensor[];
+        return y.map((t) => Float32Array.from(t.dataSync()));
+      });
+      rt.setInput(0, s);
+      rt.invoke();
+      want.forEach((w, k) => {
+        const got = rt.output(k).data as Float32Array;
+        const v = r.values.find((x) => `${x.name}_float` === sg.tensors[sg.outputs[k]].name);
+        assert.ok(v?.range, `output ${k} has a calibrated value`);
+        // A wrong output order or a lost activation is off by the whole range; rounding
+        // accumulated through the layers stays within a tenth of it.
+        const tol = 0.1 * (v.range.max - v.range.min) + 3 * v.params.scale;
+        w.forEach((x, j) =>
+          assert.ok(
+            Math.abs(x - got[j]) <= tol,
+            `output ${k}[${j}]: ${got[j]} vs ${x} (within ${tol})`,
+          ),
+        );
+      });
+    }
+  } finally {
+    rt.dispose();
+  }
 });
