@@ -15,7 +15,7 @@ import {
   type RegressionMetrics,
 } from './metrics.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
-import type { Runner } from './runners.ts';
+import { RunnerError, type Runner } from './runners.ts';
 
 export interface EvalMetrics {
   classification?: ClassificationMetrics;
@@ -109,6 +109,14 @@ export function compareRuns(a: EvalResult, b: EvalResult): Drift {
   if (a.count !== b.count || a.dataset !== b.dataset) {
     throw new RangeError(
       `runs over different samples: ${a.count} of "${a.dataset}" and ${b.count} of "${b.dataset}"`,
+    );
+  }
+  const wa = a.outputs[0]?.length ?? 0;
+  const wb = b.outputs[0]?.length ?? 0;
+  if (wa !== wb) {
+    throw new RunnerError(
+      'incomparable',
+      `${a.model} outputs ${wa} values per sample, ${b.model} ${wb}: their outputs cannot be compared`,
     );
   }
   return outputDrift(a.outputs, b.outputs);

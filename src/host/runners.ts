@@ -24,7 +24,9 @@ export type RunnerErrorCode =
   /** run() was given a sample of another element count than the model's input. */
   | 'input-size'
   /** The model file cannot be read. */
-  | 'no-such-file';
+  | 'no-such-file'
+  /** Two models whose outputs cannot be compared (different output sizes). */
+  | 'incomparable';
 
 export class RunnerError extends Error {
   readonly code: RunnerErrorCode;
