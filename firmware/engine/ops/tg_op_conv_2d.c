@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "tg_op_support.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 enum { kInput = 0, kFilter = 1, kBias = 2 };
 /* Conv2DOptions field ids (schema.fbs). */
@@ -17,7 +20,52 @@ typedef struct {
   const tg_tensor *filter;
   const tg_tensor *bias;
   const tg_tensor *output;
+  const int32_t *opt_bias; /* TG_PATH_OPT: bias with the input offset folded in */
 } conv_data;
+
+#if TG_KERNELS_OPT
+/* The one place CONV_2D picks its kernel, and so the path the layer reports: an int8
+ * layer whose shape meets tg_conv_s8_opt_path (ungrouped, depth <= TG_MAX_ACCUM_DEPTH)
+ * takes the fast path, with its folded bias in persistent memory and, for im2col, a
+ * scratch buffer of 2 columns; anything else (grouped, float32) runs the reference. */
+static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d) {
+  node->kernel_path = TG_PATH_OPT_FALLBACK;
+  if (d->input->type != TG_INT8 || tg_conv_s8_opt_path(&d->args) == TG_CONV_OPT_NONE) return TG_OK;
+  const tg_conv_args *a = &d->args;
+  int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)a->output.c * sizeof(int32_t));
+  if (bias == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the folded bias");
+  tg_fold_bias_s8((const int8_t *)d->filter->data, d->bias != NULL ? (const int32_t *)d->bias->data : NULL,
+                  a->output.c, a->filter.h * a->filter.w * a->filter.c, d->q.input_offset, bias);
+  const size_t scratch = tg_conv_s8_opt_scratch_bytes(a);
+  if (scratch > 0) {
+    const tg_status s = tg_request_scratch(ctx, scratch, &node->scratch_index);
+    if (s != TG_OK) return tg_fail(ctx, s, "no scratch buffer of %lu bytes for im2col", (unsigned long)scratch);
+  }
+  d->opt_bias = bias;
+  node->kernel_path = TG_PATH_OPT;
+  return TG_OK;
+}
+
+static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d) {
+  int8_t *scratch = node->scratch_index >= 0 ? (int8_t *)tg_scratch(ctx, node->scratch_index) : NULL;
+  return tg_conv_s8_opt(&d->args, &d->q, d->opt_bias, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
+                        scratch, (int8_t *)d->output->data);
+}
+#else
+static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d) {
+  (void)ctx;
+  (void)d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+/* Never reached: a ref build sets no layer to TG_PATH_OPT. */
+static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d) {
+  (void)node;
+  (void)d;
+  return tg_fail(ctx, TG_ERR_STATE, "opt kernel path in a ref build");
+}
+#endif
 
 static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *input, *filter, *bias, *output;
@@ -99,13 +147,14 @@ static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
-  return TG_OK;
+  return conv_s8_opt_applies(ctx, node, d);
 }
 
 static tg_status conv_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const conv_data *d = (const conv_data *)node->user_data;
+  if (node->kernel_path == TG_PATH_OPT) {
+    return conv_eval_s8_opt(ctx, node, d);
+  }
   if (d->input->type == TG_INT8) {
     return tg_conv_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
                       d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);

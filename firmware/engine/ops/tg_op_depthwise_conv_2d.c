@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "tg_op_support.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 enum { kInput = 0, kFilter = 1, kBias = 2 };
 /* DepthwiseConv2DOptions field ids (schema.fbs). */
@@ -25,7 +28,69 @@ typedef struct {
   const tg_tensor *filter;
   const tg_tensor *bias;
   const tg_tensor *output;
+  /* TG_PATH_OPT with one input channel: the layer as a conv (tg_dw_opt_path) */
+  int32_t opt_as_conv;
+  tg_conv_args opt_conv;
+  const int8_t *opt_filter; /* the filter transposed to OHWI */
+  const int32_t *opt_bias;  /* bias with the input offset folded in */
 } depthwise_data;
+
+#if TG_KERNELS_OPT
+/* The one place DEPTHWISE_CONV_2D picks its kernel, and so the path the layer reports
+ * (tg_depthwise_conv_s8_opt_path): int8 with depth multiplier 1 runs the 4-channel SIMD
+ * kernel; int8 with one input channel (any multiplier) runs as a conv of M filters, whose
+ * transposed filter and folded bias go to persistent memory, plus an im2col scratch
+ * buffer; anything else (multiplier > 1 with several channels, float32) the reference. */
+static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d) {
+  node->kernel_path = TG_PATH_OPT_FALLBACK;
+  const tg_dw_opt_path path = d->input->type == TG_INT8 ? tg_depthwise_conv_s8_opt_path(&d->args) : TG_DW_OPT_NONE;
+  if (path == TG_DW_OPT_AS_CONV) {
+    tg_depthwise_as_conv_args(&d->args, &d->opt_conv);
+    const int32_t m = d->args.output.c, depth = d->args.filter.h * d->args.filter.w;
+    int8_t *filter = (int8_t *)tg_alloc_persistent(ctx, (size_t)m * (size_t)depth);
+    int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)m * sizeof(int32_t));
+    if (filter == NULL || bias == NULL) {
+      return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the transposed filter and folded bias");
+    }
+    tg_depthwise_transpose_filter(&d->args, (const int8_t *)d->filter->data, filter);
+    tg_fold_bias_s8(filter, d->bias != NULL ? (const int32_t *)d->bias->data : NULL, m, depth, d->q.input_offset, bias);
+    const size_t scratch = tg_conv_s8_opt_scratch_bytes(&d->opt_conv);
+    if (scratch > 0) {
+      const tg_status s = tg_request_scratch(ctx, scratch, &node->scratch_index);
+      if (s != TG_OK) return tg_fail(ctx, s, "no scratch buffer of %lu bytes for im2col", (unsigned long)scratch);
+    }
+    d->opt_as_conv = 1;
+    d->opt_filter = filter;
+    d->opt_bias = bias;
+  }
+  if (path != TG_DW_OPT_NONE) node->kernel_path = TG_PATH_OPT;
+  return TG_OK;
+}
+
+static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d) {
+  if (d->opt_as_conv) {
+    int8_t *scratch = node->scratch_index >= 0 ? (int8_t *)tg_scratch(ctx, node->scratch_index) : NULL;
+    return tg_conv_s8_opt(&d->opt_conv, &d->q, d->opt_bias, (const int8_t *)d->input->data, d->opt_filter, scratch,
+                          (int8_t *)d->output->data);
+  }
+  return tg_depthwise_conv_s8_opt(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
+                                  d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+}
+#else
+static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d) {
+  (void)ctx;
+  (void)d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+/* Never reached: a ref build sets no layer to TG_PATH_OPT. */
+static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d) {
+  (void)node;
+  (void)d;
+  return tg_fail(ctx, TG_ERR_STATE, "opt kernel path in a ref build");
+}
+#endif
 
 static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *input, *filter, *bias, *output;
@@ -111,13 +176,14 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
-  return TG_OK;
+  return depthwise_s8_opt_applies(ctx, node, d);
 }
 
 static tg_status depthwise_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const depthwise_data *d = (const depthwise_data *)node->user_data;
+  if (node->kernel_path == TG_PATH_OPT) {
+    return depthwise_eval_s8_opt(ctx, node, d);
+  }
   if (d->input->type == TG_INT8) {
     return tg_depthwise_conv_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
                                 d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);

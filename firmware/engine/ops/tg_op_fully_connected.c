@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "tg_op_support.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 enum { kInput = 0, kWeights = 1, kBias = 2 };
 /* FullyConnectedOptions field ids (schema.fbs). */
@@ -20,7 +23,44 @@ typedef struct {
   const tg_tensor *weights;
   const tg_tensor *bias;
   const tg_tensor *output;
+  const int32_t *opt_bias; /* TG_PATH_OPT: bias with the input offset folded in */
 } fc_data;
+
+#if TG_KERNELS_OPT
+/* The one place FULLY_CONNECTED picks its kernel, and so the path the layer reports: int8
+ * with symmetric weights (tg_fully_connected_s8_opt_applies) takes the SMLAD matrix
+ * multiply with its folded bias in persistent memory; asymmetric weights and float32
+ * run the reference. */
+static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d) {
+  node->kernel_path = TG_PATH_OPT_FALLBACK;
+  if (d->input->type != TG_INT8 || !tg_fully_connected_s8_opt_applies(&d->args, &d->q)) return TG_OK;
+  int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)d->args.output_depth * sizeof(int32_t));
+  if (bias == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the folded bias");
+  tg_fold_bias_s8((const int8_t *)d->weights->data, d->bias != NULL ? (const int32_t *)d->bias->data : NULL,
+                  d->args.output_depth, d->args.depth, d->q.input_offset, bias);
+  d->opt_bias = bias;
+  node->kernel_path = TG_PATH_OPT;
+  return TG_OK;
+}
+
+static tg_status fc_eval_s8_opt(const fc_data *d) {
+  return tg_fully_connected_s8_opt(&d->args, &d->q, d->opt_bias, (const int8_t *)d->input->data,
+                                   (const int8_t *)d->weights->data, (int8_t *)d->output->data);
+}
+#else
+static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d) {
+  (void)ctx;
+  (void)d;
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+/* Never reached: a ref build sets no layer to TG_PATH_OPT. */
+static tg_status fc_eval_s8_opt(const fc_data *d) {
+  (void)d;
+  return TG_ERR_STATE;
+}
+#endif
 
 /* The output must hold batches x units, shaped as keep_num_dims says. */
 static tg_status check_output_shape(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *output, int32_t batches,
@@ -142,13 +182,15 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
-  return TG_OK;
+  return fc_s8_opt_applies(ctx, node, d);
 }
 
 static tg_status fc_eval(tg_ctx *ctx, const tg_node *node) {
   (void)ctx;
   const fc_data *d = (const fc_data *)node->user_data;
+  if (node->kernel_path == TG_PATH_OPT) {
+    return fc_eval_s8_opt(d);
+  }
   if (d->input->type == TG_INT8) {
     return tg_fully_connected_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->weights->data,
                                  d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);

@@ -1,0 +1,110 @@
+/* The opt kernel set (KERNELS=opt): int8 fast paths in the manner of CMSIS-NN, built on
+ * the DSP-extension operations of tg_simd.h (SXTB16 + SMLAD on Cortex-M4/M7/M33/M55,
+ * portable C elsewhere, bit-identical). Each fast path has a named predicate here; the
+ * operator's prepare calls it once (that choice is the layer's reported kernel path), the
+ * scratch-size function reuses it, and the kernel rechecks it on entry (TG_ERR_ARG when it
+ * does not hold). A layer that misses its fast path runs the reference kernel.
+ *
+ * The input offset is folded into the bias in prepare (tg_fold_bias_s8):
+ *   sum_i w[i] * (x[i] + input_offset) = sum_i w[i] * x[i] + input_offset * sum_i w[i],
+ * so the inner loops multiply raw int8 pairs. Padding taps then read the input zero point
+ * (-input_offset), whose offset value is 0, exactly as the reference skips them. Sums are
+ * taken modulo 2^32 in both kernel sets, and the reference never overflows before its bias
+ * is added (TG_MAX_ACCUM_DEPTH), so the int32 accumulators are equal bit for bit.
+ * Requantization, clamping and output order are the reference's. docs/kernels.md has the
+ * table of fast paths and their conditions. */
+#ifndef TG_KERNELS_OPT_H
+#define TG_KERNELS_OPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_kernels.h"
+#include "tg_quant.h"
+#include "tg_status.h"
+
+/* x * multiplier * 2^(shift - 31) with TFLM's double rounding: the same value as
+ * tg_multiply_by_quantized_multiplier for every x when multiplier is in [0, 2^31) (what
+ * tg_quantize_multiplier produces) and shift in [-31, 30]; inline, in fewer instructions.
+ * The rounding doubling high multiply of gemmlowp, (a * m + nudge) / 2^31 truncated, with
+ * nudge 2^30 or 1 - 2^30 by the sign, equals floor((a * m + 2^30) / 2^31) for both signs;
+ * its saturating case a == m == INT32_MIN cannot occur with m >= 0. test_opt_requant.c
+ * compares the two over random and edge values. */
+#if TG_SINGLE_ROUNDING
+static inline int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shift) {
+  return tg_multiply_by_quantized_multiplier(x, multiplier, shift);
+}
+#else
+static inline int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t a = (int32_t)((uint32_t)x << left); /* wraps as TFLM's int32 shift on the target */
+  const int32_t high = (int32_t)(((int64_t)a * multiplier + (1LL << 30)) >> 31);
+  const int32_t mask = (int32_t)((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+#endif
+
+/* bias_out[c] = bias[c] (0 when bias is NULL) + input_offset * (sum of filter row c), row c
+ * being the depth int8 weights filter[c * depth ...], modulo 2^32. For prepare. */
+void tg_fold_bias_s8(const int8_t *filter, const int32_t *bias, int32_t rows, int32_t depth,
+                     int32_t input_offset, int32_t *bias_out);
+
+/* The matrix multiply under CONV_2D's and FULLY_CONNECTED's fast paths:
+ *   out[c * rows + r] = requant(bias[r] + sum_d lhs[r * depth + d] * rhs[c * depth + d])
+ * for rows r (output channels, per-channel or per-tensor multipliers from q) and columns
+ * c (output pixels or batches). Blocks of 2 rows x 2 columns share every load: 16 MACs
+ * per 4 SXTB16-expanded words and 8 SMLAD. Preconditions: rows, cols, depth >= 1;
+ * depth <= TG_MAX_ACCUM_DEPTH; q->filter_offset == 0 (input offset folded into bias). */
+tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t *bias, int32_t rows,
+                             int32_t cols, int32_t depth, const tg_quant_args *q, int8_t *out);
+
+/* CONV_2D fast paths (tg_conv_s8_opt_path). */
+typedef enum {
+  TG_CONV_OPT_NONE = 0,   /* grouped convolution: the reference kernel runs */
+  TG_CONV_OPT_1X1 = 1,    /* 1x1 filter, stride 1, no padding: the input is the matrix */
+  TG_CONV_OPT_IM2COL = 2  /* any other ungrouped conv: 2 im2col columns at a time */
+} tg_conv_opt_path;
+
+/* The fast path a conv layer takes: needs groups == 1 (filter.c == input.c) and an
+ * accumulation depth kh * kw * in_c <= TG_MAX_ACCUM_DEPTH. */
+tg_conv_opt_path tg_conv_s8_opt_path(const tg_conv_args *args);
+
+/* Scratch bytes of that path: 2 im2col columns of kh * kw * in_c int8, or 0. */
+size_t tg_conv_s8_opt_scratch_bytes(const tg_conv_args *args);
+
+/* CONV_2D int8 through the fast path. bias: tg_fold_bias_s8 of the filter (out.c rows of
+ * kh * kw * in_c) with q->input_offset; scratch: tg_conv_s8_opt_scratch_bytes bytes. */
+tg_status tg_conv_s8_opt(const tg_conv_args *args, const tg_quant_args *q, const int32_t *bias,
+                         const int8_t *input, const int8_t *filter, int8_t *scratch, int8_t *output);
+
+/* DEPTHWISE_CONV_2D fast paths (tg_depthwise_conv_s8_opt_path). */
+typedef enum {
+  TG_DW_OPT_NONE = 0,       /* depth multiplier > 1 with more than one input channel */
+  TG_DW_OPT_MULT1 = 1,      /* depth multiplier 1: 4 channels per SXTAB16/SMLAxy step */
+  TG_DW_OPT_AS_CONV = 2     /* one input channel: a conv with M filters (filter transposed
+                               to OHWI in prepare), through tg_conv_s8_opt */
+} tg_dw_opt_path;
+
+tg_dw_opt_path tg_depthwise_conv_s8_opt_path(const tg_conv_args *args);
+
+/* Depth multiplier 1: the reference's per-channel sums, 4 channels at a time (the offset
+ * added by SXTAB16, out-of-image taps skipped as in the reference). bias may be NULL. */
+tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *args, const tg_quant_args *q, const int8_t *input,
+                                   const int8_t *filter, const int32_t *bias, int8_t *output);
+
+/* The conv arguments of a one-input-channel depthwise layer seen as a conv
+ * (TG_DW_OPT_AS_CONV), and its filter [1, kh, kw, M] transposed to [M, kh, kw, 1]. */
+void tg_depthwise_as_conv_args(const tg_conv_args *dw, tg_conv_args *conv);
+void tg_depthwise_transpose_filter(const tg_conv_args *dw, const int8_t *filter, int8_t *out);
+
+/* FULLY_CONNECTED fast path: symmetric weights (q->filter_offset == 0, so the weights'
+ * offset term needs no input sum), depth <= TG_MAX_ACCUM_DEPTH. */
+int tg_fully_connected_s8_opt_applies(const tg_fc_args *args, const tg_quant_args *q);
+
+/* bias: tg_fold_bias_s8 of the weights (output_depth rows of depth) with q->input_offset. */
+tg_status tg_fully_connected_s8_opt(const tg_fc_args *args, const tg_quant_args *q, const int32_t *bias,
+                                    const int8_t *input, const int8_t *weights, int8_t *output);
+
+#endif
