@@ -15,7 +15,8 @@
 #   harness        firmware/build/<board>-<float>-<kernels>/tg_harness.elf and its size report
 #   harness-all    the harness for every board and float variant
 #   qemu-golden    golden conformance of the harness on BOARD/FLOAT (firmware/scripts/qemu-golden.sh)
-#   board-tests    the engine's kernel unit tests (firmware/test/kernels) on BOARD under QEMU
+#   board-tests    the engine's core and kernel unit tests (firmware/test/core, test/kernels)
+#                  on BOARD under QEMU
 #   board-host-tests  host unit tests of the board code's plain C (ASan/UBSan)
 #   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
 #                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
@@ -119,7 +120,8 @@ $(TGB_BUILD)/libtg_engine.a: $(TGB_ENGINE_OBJS)
 
 # The engine's kernel unit tests, cross-built and run on the board (the host runs the same
 # files under ASan/UBSan): printf through newlib's semihosting calls (rdimon), which bring
-# a heap for stdio, hence `end` at the arena's start. Test programs only.
+# a heap for stdio, hence `end` at the arena's start. Test programs only. Debian's newlib
+# printf has no C99 length modifiers: "%zu" prints "zu" (cast to unsigned long, use %lu).
 TGB_TEST_LDFLAGS := $(TGB_CPU) -nostartfiles --specs=nano.specs --specs=rdimon.specs -Wl,--gc-sections \
   -Wl,--wrap=main -Wl,--defsym=end=__tg_arena_start \
   -L$(TGB_FW)/boards/$(BOARD) -L$(TGB_FW)/boards/common -T$(TGB_FW)/boards/$(BOARD)/link.ld
@@ -150,14 +152,28 @@ $(TGB_HOST_TEST_DIR)/test_text: $(TGB_FW)/boards/test/test_text.c $(TGB_FW)/boar
 board-host-tests: $(TGB_HOST_TEST_DIR)/test_text
 	$(TGB_HOST_TEST_DIR)/test_text
 
+# The engine core's unit tests on the board: linked with the core alone and the tests' own
+# operator registry (test/core/core_ops.c), as firmware/Makefile links them on the host.
+TGB_CORE_TESTS := $(sort $(wildcard $(TGB_FW)/test/core/test_*.c))
+TGB_CORE_TEST_SUPPORT := $(filter-out $(TGB_CORE_TESTS),$(sort $(wildcard $(TGB_FW)/test/core/*.c)))
+TGB_CORE_NO_REGISTRY := $(call TGB_OBJ,$(filter-out %/tg_ops.c,$(sort $(wildcard $(TGB_FW)/engine/src/*.c))))
+TGB_CORE_TEST_ELFS := $(patsubst $(TGB_FW)/test/core/%.c,$(TGB_BUILD)/test/core/%.elf,$(TGB_CORE_TESTS))
+$(TGB_BUILD)/obj/test/core/%.o: TGB_CFLAGS += -I$(TGB_FW)/test/core -I$(TGB_FW)/test/kernels
+$(TGB_BUILD)/test/core/%.elf: $(TGB_BUILD)/obj/test/core/%.o $(call TGB_OBJ,$(TGB_CORE_TEST_SUPPORT)) \
+  $(TGB_CORE_NO_REGISTRY) $(call TGB_OBJ,$(TGB_FW)/boards/common/tg_test_main.c) $(TGB_BOARD_OBJS)
+	@mkdir -p $(dir $@)
+	$(TGB_CC) $(TGB_TEST_LDFLAGS) -o $@ $^ $(TGB_LDLIBS)
+
 selftest: $(TGB_SELFTEST_ELF)
 	bash $(TGB_FW)/scripts/qemu-selftest.sh $(BOARD) $(TGB_SELFTEST_ELF)
 
 harness: $(TGB_HARNESS_ELF)
 
 # Every test runs; the failing ones print their whole log, the rest their summary line.
-board-tests: $(TGB_TEST_ELFS)
-	@failed=0; for t in $(TGB_TEST_ELFS); do \
+TGB_WITH_CORE_TESTS ?= 1
+TGB_BOARD_TEST_ELFS := $(if $(filter 1,$(TGB_WITH_CORE_TESTS)),$(TGB_CORE_TEST_ELFS)) $(TGB_TEST_ELFS)
+board-tests: $(TGB_BOARD_TEST_ELFS)
+	@failed=0; for t in $(TGB_BOARD_TEST_ELFS); do \
 	  if TG_QEMU_TIMEOUT=$${TG_QEMU_TIMEOUT:-120} bash $(TGB_QEMU_EXEC) $(BOARD) $$t > $$t.log 2>&1; then \
 	    echo "$(BOARD)/$(FLOAT): $$(tail -n 1 $$t.log)"; \
 	  else \
@@ -187,13 +203,18 @@ qemu-golden: $(TGB_HARNESS_ELF)
 # TGB_CI_SAMPLES samples per model (default 10; the layer dumps always cover samples 0-3);
 # `make qemu-golden` alone runs them all.
 TGB_CI_SAMPLES ?= 10
+# The core's unit tests join CI on the boards once test/core/test_model.c's test_truncated
+# no longer depends on the host's alignment of a static byte array (on the M4 it is not
+# 4-byte aligned, so the engine answers TG_ERR_ARG instead of TG_ERR_MODEL_TRUNCATED).
+TGB_CI_CORE_TESTS ?= 0
 # In sequence even under -j: the sub-makes share build directories.
 boards-test:
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) board-host-tests
 	@$(MAKE) --no-print-directory -f $(TGB_MK) selftest-all KERNELS=$(KERNELS)
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) harness-all KERNELS=$(KERNELS)
 	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
-	  $(MAKE) --no-print-directory -s -f $(TGB_MK) board-tests BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS); \
+	  $(MAKE) --no-print-directory -s -f $(TGB_MK) board-tests BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS) \
+	    TGB_WITH_CORE_TESTS=$(TGB_CI_CORE_TESTS); \
 	  TG_GOLDEN_SAMPLES=$${TG_GOLDEN_SAMPLES:-$(TGB_CI_SAMPLES)} \
 	    $(MAKE) --no-print-directory -s -f $(TGB_MK) qemu-golden BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS) $(if $(SHARED),SHARED=$(SHARED)); \
 	done
