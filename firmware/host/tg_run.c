@@ -58,9 +58,11 @@ static void show_plan(const tg_engine *e) {
     if (x->is_const || x->data == NULL) continue;
     printf("plan tensor %d offset %ld size %d\n", (int)t, (long)((const uint8_t *)x->data - base), (int)x->bytes);
   }
-  for (int32_t k = 0; k < e->n_scratch; ++k) {
-    printf("plan scratch %d layer %d offset %d size %d\n", (int)k, (int)e->scratch_layer[k], (int)e->scratch_offset[k],
-           (int)e->scratch_bytes[k]);
+  for (int32_t op = 0, k = 0; op < e->n_nodes; ++op) {
+    for (int32_t j = 0; j < e->nodes[op].n_scratch; ++j, ++k) {
+      printf("plan scratch %d layer %d offset %d size %d\n", (int)k, (int)op, (int)e->nodes[op].scratch_offset[j],
+             (int)e->nodes[op].scratch_bytes[j]);
+    }
   }
   printf("plan activation_bytes %zu\n", e->activation_bytes);
 }

@@ -16,7 +16,7 @@
 #define TG_MAX_OP_INPUTS 8
 #define TG_MAX_OP_OUTPUTS 4
 #define TG_MAX_GRAPH_IO 8
-#define TG_MAX_SCRATCH 32
+#define TG_MAX_SCRATCH_PER_OP 2 /* scratch buffers one operator may request */
 #define TG_MAX_OPCODES 256
 #define TG_ERROR_BYTES 256
 #define TG_ARENA_ALIGN 16
@@ -75,6 +75,8 @@ typedef struct {
   const tg_op *op;        /* NULL until load finds it */
   int32_t opcode;         /* BuiltinOperator (custom: 32) */
   int32_t n_scratch;      /* scratch buffers requested by this node */
+  int32_t scratch_bytes[TG_MAX_SCRATCH_PER_OP];
+  int32_t scratch_offset[TG_MAX_SCRATCH_PER_OP]; /* within the activation region */
   const uint8_t *custom;  /* custom_code of a CUSTOM op, for messages */
   uint32_t custom_len;
 } tg_node_rec;
@@ -106,10 +108,7 @@ struct tg_engine {
   tg_node_rec *nodes;        /* persistent region, n_nodes */
   int32_t inputs[TG_MAX_GRAPH_IO];
   int32_t outputs[TG_MAX_GRAPH_IO];
-  int32_t n_scratch;
-  int32_t scratch_bytes[TG_MAX_SCRATCH];
-  int32_t scratch_layer[TG_MAX_SCRATCH];
-  int32_t scratch_offset[TG_MAX_SCRATCH]; /* within the activation region */
+  int32_t n_scratch; /* over all nodes; a handle is layer * TG_MAX_SCRATCH_PER_OP + k */
   tg_ctx ctx;
   uint32_t failures; /* count of recorded messages: tells whether an op set one */
   char error[TG_ERROR_BYTES];

@@ -72,26 +72,28 @@ void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes) {
 tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle) {
   tg_engine *e = ctx->engine;
   if (handle == NULL || e->state != TG_STATE_EMPTY || ctx->layer < 0) return TG_ERR_STATE;
-  if (e->n_scratch >= TG_MAX_SCRATCH) {
-    return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "more than %d scratch buffers in the model",
-                   TG_MAX_SCRATCH);
+  tg_node_rec *r = &e->nodes[ctx->layer];
+  if (r->n_scratch >= TG_MAX_SCRATCH_PER_OP) {
+    return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "more than %d scratch buffers for one operator",
+                   TG_MAX_SCRATCH_PER_OP);
   }
   if (bytes > (size_t)INT32_MAX) {
     return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "scratch buffer of %lu bytes", (unsigned long)bytes);
   }
-  const int32_t h = e->n_scratch++;
-  e->scratch_bytes[h] = (int32_t)bytes;
-  e->scratch_layer[h] = ctx->layer;
-  e->scratch_offset[h] = 0;
-  ++e->nodes[ctx->layer].n_scratch;
-  *handle = h;
+  const int32_t k = r->n_scratch++;
+  r->scratch_bytes[k] = (int32_t)bytes;
+  r->scratch_offset[k] = 0;
+  ++e->n_scratch;
+  *handle = ctx->layer * TG_MAX_SCRATCH_PER_OP + k;
   return TG_OK;
 }
 
 void *tg_scratch(tg_ctx *ctx, int32_t handle) {
   tg_engine *e = ctx->engine;
-  if (e->state != TG_STATE_LOADED || handle < 0 || handle >= e->n_scratch) return NULL;
-  return e->arena + e->activation_offset + e->scratch_offset[handle];
+  if (e->state != TG_STATE_LOADED || handle < 0) return NULL;
+  const int32_t layer = handle / TG_MAX_SCRATCH_PER_OP, k = handle % TG_MAX_SCRATCH_PER_OP;
+  if (layer >= e->n_nodes || k >= e->nodes[layer].n_scratch) return NULL;
+  return e->arena + e->activation_offset + e->nodes[layer].scratch_offset[k];
 }
 
 /* ---- public API --------------------------------------------------------------------- */

@@ -122,13 +122,16 @@ tg_status tg_plan_model(tg_engine *e) {
 #undef TOUCH
   /* Tensors are numbered in first-touch order above; the plan's ids stay tensor indices. */
   const int32_t n_tensor_items = n;
-  for (int32_t k = 0; k < e->n_scratch; ++k) {
-    items[n].size = e->scratch_bytes[k];
-    items[n].first = e->scratch_layer[k];
-    items[n].last = e->scratch_layer[k];
-    items[n].id = e->n_tensors + k;
-    items[n].offset = 0;
-    ++n;
+  /* Scratch buffers in request order (layer order, then within the layer). */
+  for (int32_t op = 0; op < e->n_nodes; ++op) {
+    for (int32_t k = 0; k < e->nodes[op].n_scratch; ++k) {
+      items[n].size = e->nodes[op].scratch_bytes[k];
+      items[n].first = op;
+      items[n].last = op;
+      items[n].id = e->n_tensors + (n - n_tensor_items);
+      items[n].offset = 0;
+      ++n;
+    }
   }
   size_t total = 0;
   tg_status s = tg_plan_greedy(items, n, order, &total);
@@ -144,7 +147,9 @@ tg_status tg_plan_model(tg_engine *e) {
   for (int32_t t = 0; t < e->n_tensors; ++t) {
     if (item_of[t] >= 0) e->tensors[t].data = e->arena + act + items[item_of[t]].offset;
   }
-  for (int32_t k = 0; k < e->n_scratch; ++k) e->scratch_offset[k] = items[n_tensor_items + k].offset;
+  for (int32_t op = 0, i = n_tensor_items; op < e->n_nodes; ++op) {
+    for (int32_t k = 0; k < e->nodes[op].n_scratch; ++k) e->nodes[op].scratch_offset[k] = items[i++].offset;
+  }
   e->activation_offset = act;
   e->activation_bytes = total;
   /* Planning needs its scratch right where the activations go; for tiny models that

@@ -74,7 +74,19 @@ static tg_status tanh_eval(tg_ctx *ctx, const tg_node *node) {
   return tg_fail(ctx, TG_ERR_STATE, "eval refused");
 }
 
+/* MEAN: asks for three scratch buffers; the third is over the per-operator limit. */
+static tg_status mean_prepare(tg_ctx *ctx, tg_node *node) {
+  int32_t h;
+  for (int i = 0; i < 3; ++i) {
+    const tg_status s = tg_request_scratch(ctx, 100, &h);
+    if (s != TG_OK) return s;
+    node->scratch_index = h;
+  }
+  return TG_OK;
+}
+
 static const tg_op ops[] = {
+    {40, "MEAN", mean_prepare, relu_eval},
     {0, "ADD", add_prepare, add_eval},
     {19, "RELU", relu_prepare, relu_eval},
     {18, "MUL", mul_prepare, relu_eval},
