@@ -8,7 +8,7 @@
  * INPUTS   samples back to back; one sample = every input tensor, in input order, raw.
  * OUTPUTS  written: per sample, every output tensor in output order, raw, back to back.
  * TICKS    written: a text report, one record per line (docs/boards.md):
- *            tg-harness 1 / board / core / float / kernels / timer NAME HZ / model_bytes /
+ *            tg-harness 1 / board / core / float / kernels / compiler / timer NAME HZ / model_bytes /
  *            arena_bytes / arena_used / activation_bytes / layers N / layer I OP PATH /
  *            input I TYPE BYTES / output I TYPE BYTES / samples N /
  *            tick SAMPLE LAYER OP PATH TICKS (per layer, per sample) /
@@ -244,6 +244,7 @@ static void write_header(report_file *rep, tg_engine *e, size_t model_bytes, siz
   rep_kv(rep, "core", info->core);
   rep_kv(rep, "float", info->float_abi);
   rep_kv(rep, "kernels", tg_engine_kernel_set());
+  rep_kv(rep, "compiler", "gcc " __VERSION__); /* the rest of the line */
   rep_begin(rep);
   tg_text_str(&rep->t, "timer ");
   tg_text_str(&rep->t, tg_timer_name());
