@@ -16,6 +16,7 @@ import type { CliIo } from './main.ts';
 export const QUANTIZE_USAGE = [
   'usage: tinyml-gate quantize --model model.json --calibration D --out m.tflite',
   '                            [--float-out f.tflite] [--io int8|float32] [--samples N]',
+  '                            [--dense-weights per-tensor|per-channel]',
   '',
   'Post-training full-integer quantization of a TF.js Layers model, as the TFLite',
   'converter does it (docs/quantization.md): per-channel int8 conv weights, per-tensor',
@@ -30,6 +31,8 @@ export const QUANTIZE_USAGE = [
   '  --io TYPE           model input/output type: int8 (default) or float32',
   '                      (float32 adds QUANTIZE/DEQUANTIZE, as the converter does)',
   '  --samples N         calibration samples, spread evenly over D (default 200)',
+  '  --dense-weights S   FULLY_CONNECTED weight scales: per-tensor (default; every',
+  '                      runtime supports it) or per-channel (converters since 2024)',
   '  -h, --help          show this help',
   '',
 ].join('\n');
@@ -45,6 +48,7 @@ export async function runQuantize(argv: readonly string[], io: CliIo): Promise<n
     'float-out': 'string',
     io: 'string',
     samples: 'string',
+    'dense-weights': 'string',
   });
   if (flags.has('help')) {
     io.stdout.write(QUANTIZE_USAGE);
@@ -64,6 +68,12 @@ export async function runQuantize(argv: readonly string[], io: CliIo): Promise<n
   if (ioFlag !== 'int8' && ioFlag !== 'float32') {
     throw new UsageError(`--io must be int8 or float32, not "${String(ioFlag)}"`);
   }
+  const dense = flags.get('dense-weights') ?? 'per-tensor';
+  if (dense !== 'per-tensor' && dense !== 'per-channel') {
+    throw new UsageError(
+      `--dense-weights must be per-tensor or per-channel, not "${String(dense)}"`,
+    );
+  }
   const samplesFlag = flags.get('samples');
   let count = DEFAULT_SAMPLES;
   if (typeof samplesFlag === 'string') {
@@ -77,7 +87,11 @@ export async function runQuantize(argv: readonly string[], io: CliIo): Promise<n
   const model = await loadLayersModel(modelPath);
   const { samples, total } = await loadCalibration(calibrationPath, count);
   const name = path.basename(path.dirname(path.resolve(modelPath)));
-  const result = quantizeLayersModelDetailed(tf, model, samples, { io: ioFlag, name });
+  const result = quantizeLayersModelDetailed(tf, model, samples, {
+    io: ioFlag,
+    name,
+    denseWeights: dense,
+  });
   const floatBytes = exportFloatTflite(tf, model);
   await writeFile(out, result.tflite);
   if (typeof floatOut === 'string') await writeFile(floatOut, floatBytes);
@@ -92,6 +106,7 @@ export async function runQuantize(argv: readonly string[], io: CliIo): Promise<n
       floatOut: typeof floatOut === 'string' ? floatOut : null,
       floatBytes: floatBytes.length,
       io: ioFlag,
+      dense,
     }),
   );
   return 0;
@@ -167,6 +182,7 @@ interface RenderFacts {
   floatOut: string | null;
   floatBytes: number;
   io: 'int8' | 'float32';
+  dense: 'per-tensor' | 'per-channel';
 }
 
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -180,7 +196,7 @@ export function renderQuantize(r: QuantizeResult, f: RenderFacts): string {
   lines.push(`calibration  ${f.used} of ${n(f.total)} samples from ${f.calibration}`);
   const pct = ((100 * r.tflite.length) / f.floatBytes).toFixed(1);
   lines.push(
-    `int8         ${f.out}  ${n(r.tflite.length)} bytes (${pct}% of float32), ${f.io} I/O`,
+    `int8         ${f.out}  ${n(r.tflite.length)} bytes (${pct}% of float32), ${f.io} I/O, ${f.dense} dense weights`,
   );
   lines.push(
     `float32      ${f.floatOut ?? '(not written: --float-out)'}  ${n(f.floatBytes)} bytes`,

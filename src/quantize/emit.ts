@@ -27,7 +27,14 @@ import {
 
 export type Emission =
   | { kind: 'float32'; name: string }
-  | { kind: 'int8'; name: string; ranges: Range[]; io: 'int8' | 'float32' };
+  | {
+      kind: 'int8';
+      name: string;
+      ranges: Range[];
+      io: 'int8' | 'float32';
+      /** FULLY_CONNECTED weights: per-tensor (default, see docs) or per-channel. */
+      denseWeights?: 'per-tensor' | 'per-channel';
+    };
 
 /** What the int8 model chose for each value: shown by the CLI, checked by tests. */
 export interface ValueQuantization {
@@ -119,7 +126,8 @@ export function emitModel(g: LoweredGraph, how: Emission): Model {
     b.addOperator('QUANTIZE', [modelInput], [act[g.input]]);
   }
 
-  for (const op of g.ops) emitOp(b, g, op, act, q);
+  const perChannelDense = how.kind === 'int8' && how.denseWeights === 'per-channel';
+  for (const op of g.ops) emitOp(b, g, op, act, q, perChannelDense);
 
   const modelOutputs = g.outputs.map((v) => {
     if (how.kind !== 'int8' || how.io !== 'float32') return act[v];
@@ -146,6 +154,7 @@ function emitOp(
   op: Op,
   act: number[],
   q: ValueQuantization[] | null,
+  perChannelDense: boolean,
 ): void {
   const ins = op.inputs.map((v) => act[v]);
   const out = [act[op.output]];
@@ -153,7 +162,13 @@ function emitOp(
   switch (op.kind) {
     case 'conv':
     case 'depthwise': {
-      const [filter, bias] = weightTensors(b, op, name, q?.[op.inputs[0]].params.scale ?? null);
+      const [filter, bias] = weightTensors(
+        b,
+        op,
+        name,
+        q?.[op.inputs[0]].params.scale ?? null,
+        true,
+      );
       const common = {
         padding: op.padding,
         strideH: op.stride[0],
@@ -175,7 +190,8 @@ function emitOp(
       return;
     }
     case 'dense': {
-      const [w, bias] = weightTensors(b, op, name, q?.[op.inputs[0]].params.scale ?? null);
+      const inScale = q?.[op.inputs[0]].params.scale ?? null;
+      const [w, bias] = weightTensors(b, op, name, inScale, perChannelDense);
       b.addOperator(
         'FULLY_CONNECTED',
         [...ins, w, bias],
@@ -254,13 +270,15 @@ function emitOp(
 
 /**
  * Filter/weights and bias tensors: float32 as they are, or int8 + int32 quantized against
- * the input's scale. FULLY_CONNECTED is per-tensor: see docs/quantization.md.
+ * the input's scale, per output channel or per tensor (FULLY_CONNECTED by default: see
+ * docs/quantization.md).
  */
 function weightTensors(
   b: ModelBuilder,
   op: ConvOp | DenseOp,
   name: string,
   inputScale: number | null,
+  perChannel: boolean,
 ): [number, number] {
   const w = op.kind === 'dense' ? op.weights : op.filter;
   const shape = op.kind === 'dense' ? op.weightsShape : op.filterShape;
@@ -272,7 +290,7 @@ function weightTensors(
     ];
   }
   const axisLast = op.kind === 'depthwise';
-  const wq = quantizeWeights(w, channels, axisLast, op.kind !== 'dense', op.bias, inputScale);
+  const wq = quantizeWeights(w, channels, axisLast, perChannel, op.bias, inputScale);
   const bq = quantizeBias(op.bias, inputScale, wq.scales);
   const axis = axisLast ? 3 : 0;
   return [

@@ -20,6 +20,11 @@ export interface QuantizeOptions {
   io?: 'int8' | 'float32';
   /** Goes into the model description. Default: the TF.js model's name. */
   name?: string;
+  /**
+   * FULLY_CONNECTED weight scales: 'per-tensor' (default: what every FC kernel supports,
+   * see docs/quantization.md) or 'per-channel' (what converters since 2024 write).
+   */
+  denseWeights?: 'per-tensor' | 'per-channel';
 }
 
 export interface QuantizeResult {
@@ -55,7 +60,13 @@ export function quantizeLayersModelDetailed(
   const ranges = collectRanges(tf, model, graph, calibration);
   const name = opts.name ?? model.name;
   const tflite = writeModel(
-    emitModel(graph, { kind: 'int8', name, ranges, io: opts.io ?? 'int8' }),
+    emitModel(graph, {
+      kind: 'int8',
+      name,
+      ranges,
+      io: opts.io ?? 'int8',
+      denseWeights: opts.denseWeights ?? 'per-tensor',
+    }),
     { source: name },
   );
   return { tflite, values: assignQuantization(graph, ranges), operators: describeOps(graph) };

@@ -59,7 +59,10 @@ test('quantize writes int8 and float32 models and reports sizes and ranges', asy
   ]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /calibration {2}20 of 60 samples/);
-  assert.match(r.out, /int8 .* bytes \(\d+\.\d% of float32\), float32 I\/O/);
+  assert.match(
+    r.out,
+    /int8 .* bytes \(\d+\.\d% of float32\), float32 I\/O, per-tensor dense weights/,
+  );
   assert.match(
     r.out,
     /^CONV_2D .*conv2d_Conv2D\d+ \+ batch_normalization_BatchNormalization\d+ \+ re_lu_ReLU\d+ +\[0, /m,
@@ -90,6 +93,19 @@ test('usage errors exit 2, file errors exit 1 naming the file', async () => {
   ]);
   assert.equal(badIo.code, 2);
   assert.match(badIo.err, /--io must be int8 or float32/);
+  const badDense = await run([
+    'quantize',
+    '--model',
+    model,
+    '--calibration',
+    cal,
+    '--out',
+    'x',
+    '--dense-weights',
+    'per-row',
+  ]);
+  assert.equal(badDense.code, 2);
+  assert.match(badDense.err, /--dense-weights must be per-tensor or per-channel/);
   const badN = await run([
     'quantize',
     '--model',

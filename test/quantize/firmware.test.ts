@@ -14,7 +14,7 @@ import type * as TfModule from '@tensorflow/tfjs';
 import { loadTf } from '../../src/host/tfjs.ts';
 import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
 import { readModel } from '../../src/model/reader.ts';
-import { quantizeLayersModel } from '../../src/quantize/index.ts';
+import { quantizeLayersModel, type QuantizeOptions } from '../../src/quantize/index.ts';
 import { samples } from './helpers.ts';
 import { denseHeavy, residualModel, saturating, sequentialClassifier } from './models.ts';
 
@@ -27,16 +27,18 @@ const tf = await loadTf();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tg-quantize-fw-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const CASES: [string, (t: typeof tf) => TfModule.LayersModel, number[]][] = [
-  ['sequential', sequentialClassifier, [16, 16, 3]],
-  ['residual', residualModel, [12, 12, 4]],
-  ['denseHeavy', denseHeavy, [8, 8, 8]],
-  ['saturating', saturating, [14, 14, 1]],
+type Dense = QuantizeOptions['denseWeights'];
+const CASES: [string, (t: typeof tf) => TfModule.LayersModel, number[], Dense][] = [
+  ['sequential', sequentialClassifier, [16, 16, 3], 'per-tensor'],
+  ['residual', residualModel, [12, 12, 4], 'per-tensor'],
+  ['denseHeavy', denseHeavy, [8, 8, 8], 'per-tensor'],
+  ['denseHeavy per-channel', denseHeavy, [8, 8, 8], 'per-channel'],
+  ['saturating', saturating, [14, 14, 1], 'per-tensor'],
 ];
 
-for (const [name, make, shape] of CASES) {
+for (const [name, make, shape, denseWeights] of CASES) {
   test(`${name}: firmware engine and TFLite agree within 1 step`, { skip }, async () => {
-    const bytes = quantizeLayersModel(tf, make(tf), samples(shape, 100, 11));
+    const bytes = quantizeLayersModel(tf, make(tf), samples(shape, 100, 11), { denseWeights });
     const sg = readModel(bytes, name).subgraphs[0];
     const q = sg.tensors[sg.inputs[0]].quantization;
     assert.ok(q);
@@ -46,9 +48,10 @@ for (const [name, make, shape] of CASES) {
         Math.max(-128, Math.min(127, Math.round(v / q.scale[0]) + q.zeroPoint[0])),
       ),
     );
-    const model = path.join(dir, `${name}.tflite`);
-    const inBin = path.join(dir, `${name}.in.bin`);
-    const outBin = path.join(dir, `${name}.out.bin`);
+    const file = name.replace(/ /g, '-');
+    const model = path.join(dir, `${file}.tflite`);
+    const inBin = path.join(dir, `${file}.in.bin`);
+    const outBin = path.join(dir, `${file}.out.bin`);
     writeFileSync(model, bytes);
     writeFileSync(inBin, Buffer.concat(inputs.map((x) => Buffer.from(x.buffer))));
     await promisify(execFile)(tgRun, [model, inBin, outBin, '--samples', String(count)]);

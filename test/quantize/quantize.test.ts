@@ -442,3 +442,30 @@ test('several outputs: each output dequantized in order; an output is never fuse
     rt.dispose();
   }
 });
+
+test('denseWeights per-channel: one scale per unit (axis 0), same accuracy bounds in TFLite', async () => {
+  const model = denseHeavy(tf);
+  const cal = samples([8, 8, 8], 100, 11);
+  const evalSet = samples([8, 8, 8], 100, 12);
+  const r = quantizeLayersModelDetailed(tf, model, cal, {
+    io: 'float32',
+    denseWeights: 'per-channel',
+  });
+  const m = readModel(r.tflite, 'per-channel');
+  const sg = m.subgraphs[0];
+  const fcs = sg.operators.filter(
+    (o) => m.operatorCodes[o.opcodeIndex].builtin === 'FULLY_CONNECTED',
+  );
+  assert.equal(fcs.length, 2);
+  for (const o of fcs) {
+    const [, w, b] = o.inputs.map((i) => sg.tensors[i]);
+    assert.equal(w.quantization?.scale.length, w.shape[0]);
+    assert.equal(w.quantization?.quantizedDimension, 0);
+    assert.equal(b.quantization?.scale.length, w.shape[0]);
+  }
+  const got = await runTflite(r.tflite, evalSet);
+  const ref = predict(tf, model, evalSet);
+  const e = errorSteps(got, ref, 1 / 256);
+  assert.ok(e.mean <= 1.5 && e.p99 <= 6, JSON.stringify(e));
+  assert.ok(agreement(got, ref) >= 0.95);
+});
