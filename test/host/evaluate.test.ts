@@ -7,8 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatasetError, loadDataset } from '../../src/host/dataset/index.ts';
 import { compareRuns, evaluate } from '../../src/host/evaluate.ts';
-import { RunnerError, tfliteRunner, type Runner } from '../../src/host/runners.ts';
+import { RunnerError, layersRunner, tfliteRunner, type Runner } from '../../src/host/runners.ts';
+import { loadTf, saveLayersModel } from '../../src/host/tfjs.ts';
 import {
+  FC_B,
+  FC_W,
   Q_SCALE,
   Q_ZP,
   fcReference,
@@ -194,5 +197,33 @@ test('compareRuns: drift between a model and itself is zero, against another it 
     assert.throws(() => compareRuns(r1, short), RangeError);
   } finally {
     a.dispose();
+  }
+});
+
+test('TF.js Layers model.json: layersRunner gives the Dense layer W x + b', async () => {
+  const tf = await loadTf();
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 3, inputShape: [4], useBias: true })],
+  });
+  // Keras kernels are [in, out]: the transpose of the FC weights of the .tflite fixture.
+  const kernel = FC_W[0].map((_, k) => FC_W.map((row) => row[k]));
+  model.setWeights([tf.tensor2d(kernel), tf.tensor1d(FC_B)]);
+  const dir = path.join(root, 'layers');
+  await saveLayersModel(model, dir);
+  model.dispose();
+  const runner = await layersRunner(path.join(dir, 'model.json'));
+  try {
+    assert.deepEqual(runner.inputShape, [4]);
+    const ds = await loadDataset(fcDataset('layers-ds', [0, 0, 0, 0]));
+    const r = await evaluate(runner, ds);
+    r.outputs.forEach((y, i) => {
+      fcReference(X[i]).forEach((v, k) => assert.ok(Math.abs(y[k] - v) < 1e-5, `sample ${i}`));
+    });
+    assert.throws(
+      () => runner.run(new Float32Array(5)),
+      (e: unknown) => e instanceof RunnerError && e.code === 'input-size',
+    );
+  } finally {
+    runner.dispose();
   }
 });
