@@ -73,6 +73,22 @@ tg_status tg_plan_greedy(tg_plan_item *items, int32_t n, int32_t *order, size_t 
   return TG_OK;
 }
 
+/* Marks tensor t as used by operator op (a read when extend: it extends the lifetime;
+ * a write only starts it). Constants and omitted inputs are not planned. */
+static void touch(const tg_engine *e, tg_plan_item *items, int32_t *item_of, int32_t *n, int32_t t,
+                  int32_t op, int extend) {
+  if (t < 0 || e->tensors[t].is_const) return;
+  if (item_of[t] < 0) {
+    item_of[t] = *n;
+    items[*n] = (tg_plan_item){e->tensors[t].bytes, op, op, t, 0};
+    ++*n;
+    return;
+  }
+  tg_plan_item *it = &items[item_of[t]];
+  if (op < it->first) it->first = op;
+  if (extend && op > it->last) it->last = op;
+}
+
 tg_status tg_plan_model(tg_engine *e) {
   const int32_t n_max = e->n_tensors + e->n_scratch;
   const size_t temp_start = (size_t)align_up((int64_t)e->persistent_end);
@@ -91,45 +107,19 @@ tg_status tg_plan_model(tg_engine *e) {
   const int32_t last_op = e->n_nodes - 1;
   for (int32_t t = 0; t < e->n_tensors; ++t) item_of[t] = -1;
 
-  /* Touch marks tensor t as used by operator op; reads extend the lifetime. */
-#define TOUCH(t, op, extend)                                                    \
-  do {                                                                          \
-    const int32_t t_ = (t);                                                     \
-    if (t_ >= 0 && !e->tensors[t_].is_const) {                                  \
-      if (item_of[t_] < 0) {                                                    \
-        item_of[t_] = n;                                                        \
-        items[n].size = e->tensors[t_].bytes;                                   \
-        items[n].first = (op);                                                  \
-        items[n].last = (op);                                                   \
-        items[n].id = t_;                                                       \
-        items[n].offset = 0;                                                    \
-        ++n;                                                                    \
-      } else {                                                                  \
-        tg_plan_item *it_ = &items[item_of[t_]];                                \
-        if ((op) < it_->first) it_->first = (op);                               \
-        if ((extend) && (op) > it_->last) it_->last = (op);                     \
-      }                                                                         \
-    }                                                                           \
-  } while (0)
-
-  for (int32_t i = 0; i < e->n_inputs; ++i) TOUCH(e->inputs[i], 0, 1);
+  for (int32_t i = 0; i < e->n_inputs; ++i) touch(e, items, item_of, &n, e->inputs[i], 0, 1);
   for (int32_t op = 0; op < e->n_nodes; ++op) {
     const tg_node *node = &e->nodes[op].node;
-    for (int32_t i = 0; i < node->n_inputs; ++i) TOUCH(node->inputs[i], op, 1);
-    for (int32_t i = 0; i < node->n_outputs; ++i) TOUCH(node->outputs[i], op, 0);
+    for (int32_t i = 0; i < node->n_inputs; ++i) touch(e, items, item_of, &n, node->inputs[i], op, 1);
+    for (int32_t i = 0; i < node->n_outputs; ++i) touch(e, items, item_of, &n, node->outputs[i], op, 0);
   }
-  for (int32_t i = 0; i < e->n_outputs; ++i) TOUCH(e->outputs[i], last_op, 1);
-#undef TOUCH
-  /* Tensors are numbered in first-touch order above; the plan's ids stay tensor indices. */
+  for (int32_t i = 0; i < e->n_outputs; ++i) touch(e, items, item_of, &n, e->outputs[i], last_op, 1);
+  /* Items are in first-touch order; their ids stay the tensor indices. */
   const int32_t n_tensor_items = n;
   /* Scratch buffers in request order (layer order, then within the layer). */
   for (int32_t op = 0; op < e->n_nodes; ++op) {
     for (int32_t k = 0; k < e->nodes[op].n_scratch; ++k) {
-      items[n].size = e->nodes[op].scratch_bytes[k];
-      items[n].first = op;
-      items[n].last = op;
-      items[n].id = e->n_tensors + (n - n_tensor_items);
-      items[n].offset = 0;
+      items[n] = (tg_plan_item){e->nodes[op].scratch_bytes[k], op, op, e->n_tensors + (n - n_tensor_items), 0};
       ++n;
     }
   }
