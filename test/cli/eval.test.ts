@@ -90,6 +90,14 @@ test('--reference: drift and argmax agreement against a second model', async () 
   assert.match(r.out, /^reference {2}.*fc\.tflite: top-1 80\.00%/m);
   assert.match(r.out, /^drift {6}max \|diff\| 0\.0000, mean \|diff\| 0\.0000/m);
   assert.match(r.out, /^agreement {2}argmax agrees on 5 of 5 samples \(100\.00%\)$/m);
+  const doc = await run('eval', '--model', fc, '--dataset', dataset, '--reference', fc, '--json');
+  assert.equal(doc.code, 0, doc.err);
+  const parsed: unknown = JSON.parse(doc.out);
+  assert.deepEqual(findProblems('eval', parsed), []);
+  const drift = (parsed as { reference: { drift: { agree: number; disagreeing: number[] } } })
+    .reference.drift;
+  assert.equal(drift.agree, 5);
+  assert.deepEqual(drift.disagreeing, []);
   const j = await run('eval', '--model', fc, '--dataset', dataset, '--reference', id, '--json');
   // The identity model outputs 4 values per sample, the FC model 3: nothing to compare.
   assert.equal(j.code, 1, j.out);
