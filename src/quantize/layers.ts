@@ -120,6 +120,48 @@ export function convFromLayer(n: LayerNode, input: number): Omit<ConvOp, 'output
   };
 }
 
+/**
+ * SeparableConv2D = a depthwise conv (no bias) then a 1x1 conv with the layer's bias: the
+ * two operators the converter writes. The pointwise op's input is set by the caller.
+ */
+export function separableFromLayer(
+  n: LayerNode,
+  input: number,
+): [Omit<ConvOp, 'output' | 'layers'>, Omit<ConvOp, 'output' | 'layers'>] {
+  channelsLast(n);
+  const w = weightsOf(n);
+  const dk = need(n, w, 'depthwise_kernel');
+  const pk = need(n, w, 'pointwise_kernel');
+  const [kh, kw, cin, mult] = dk.shape;
+  const [, , mid, outC] = pk.shape;
+  return [
+    {
+      kind: 'depthwise',
+      inputs: [input],
+      filter: dk.data,
+      filterShape: [1, kh, kw, cin * mult],
+      bias: new Float32Array(cin * mult),
+      padding: padding(n),
+      stride: pair(n, 'strides'),
+      dilation: pair(n, 'dilationRate', [1, 1]),
+      multiplier: mult,
+      activation: 'NONE',
+    },
+    {
+      kind: 'conv',
+      inputs: [],
+      filter: hwioToOhwi(pk.data, pk.shape),
+      filterShape: [outC, 1, 1, mid],
+      bias: w.get('bias')?.data ?? new Float32Array(outC),
+      padding: 'VALID',
+      stride: [1, 1],
+      dilation: [1, 1],
+      multiplier: 1,
+      activation: 'NONE',
+    },
+  ];
+}
+
 export function denseFromLayer(n: LayerNode, input: number): Omit<DenseOp, 'output' | 'layers'> {
   const w = weightsOf(n);
   const k = need(n, w, 'kernel');

@@ -13,6 +13,7 @@ import {
   denseFromLayer,
   paddingsOf,
   poolFromLayer,
+  separableFromLayer,
   where,
 } from './layers.ts';
 import type { ConvOp, DenseOp, LoweredGraph, Op, OpSpec, Value } from './ops.ts';
@@ -88,6 +89,31 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
       case 'DepthwiseConv2D': {
         const op = emit(n, convFromLayer(n, read(n, 0))) as ConvOp;
         afterActivation(n, op);
+        break;
+      }
+      case 'SeparableConv2D': {
+        const [dwSpec, pwSpec] = separableFromLayer(n, read(n, 0));
+        // The depthwise result exists only inside the TF.js layer: calibration recomputes it.
+        const mid =
+          values.push({
+            name: `${n.name}/depthwise`,
+            shape: [...n.shape.slice(0, 3), dwSpec.filterShape[3]],
+            tensor: null,
+          }) - 1;
+        const dw: ConvOp = { ...dwSpec, output: mid, layers: [n.name] };
+        const input = n.layer.input;
+        values[mid].preActivation = { input: Array.isArray(input) ? input[0] : input, op: dw };
+        ops.push(dw);
+        producer.set(mid, dw);
+        const pw = emit(n, { ...pwSpec, inputs: [mid] }) as ConvOp;
+        const act = activationOf(n, n.config.activation ?? 'linear');
+        if (act !== 'NONE' && act !== 'RELU' && act !== 'RELU6') {
+          throw new QuantizeError(
+            'unsupported-config',
+            `${where(n)}: activation "${String(n.config.activation)}" on a separable conv (linear, relu, relu6); use an Activation layer`,
+          );
+        }
+        pw.activation = act;
         break;
       }
       case 'Dense': {
@@ -189,7 +215,7 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
       default:
         throw new QuantizeError(
           'unsupported-layer',
-          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Add, Flatten, Reshape, Dropout)`,
+          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Add, Flatten, Reshape, Dropout)`,
         );
     }
   }

@@ -16,7 +16,13 @@ import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
 import { readModel } from '../../src/model/reader.ts';
 import { quantizeLayersModel, type QuantizeOptions } from '../../src/quantize/index.ts';
 import { samples } from './helpers.ts';
-import { denseHeavy, residualModel, saturating, sequentialClassifier } from './models.ts';
+import {
+  denseHeavy,
+  residualModel,
+  saturating,
+  separable,
+  sequentialClassifier,
+} from './models.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tgRun = path.join(repoRoot, 'firmware', 'build', 'host-gcc-ref-nosan', 'tg_run');
@@ -34,6 +40,7 @@ const CASES: [string, (t: typeof tf) => TfModule.LayersModel, number[], Dense][]
   ['denseHeavy', denseHeavy, [8, 8, 8], 'per-tensor'],
   ['denseHeavy per-channel', denseHeavy, [8, 8, 8], 'per-channel'],
   ['saturating', saturating, [14, 14, 1], 'per-tensor'],
+  ['separable', separable, [20, 10, 1], 'per-tensor'],
 ];
 
 for (const [name, make, shape, denseWeights] of CASES) {

@@ -40,7 +40,7 @@ export function randomizeWeights(tf: Tf, model: TfModule.LayersModel, seed: numb
           ? shape[0] * shape[1]
           : shape.slice(0, -1).reduce((a, b) => a * b, 1);
       for (let i = 0; i < n; i++) {
-        if (short === 'kernel' || short === 'depthwise_kernel') {
+        if (short === 'kernel' || short === 'depthwise_kernel' || short === 'pointwise_kernel') {
           data[i] = normal(r) * Math.sqrt(2 / fanIn);
         } else if (short === 'bias' || short === 'beta' || short === 'moving_mean') {
           data[i] = normal(r) * 0.1;

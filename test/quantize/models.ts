@@ -125,3 +125,33 @@ export function saturating(tf: Tf, seed = 4): TfModule.Sequential {
   randomizeWeights(tf, m, seed);
   return m;
 }
+
+/** A DS-CNN in the style of keyword spotting, 20x10x1 -> 5: SeparableConv2D with BN and ReLU. */
+export function separable(tf: Tf, seed = 5): TfModule.Sequential {
+  const m = tf.sequential({ name: 'separable' });
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [20, 10, 1],
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+    }),
+  );
+  m.add(tf.layers.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.reLU());
+  m.add(
+    tf.layers.separableConv2d({
+      filters: 16,
+      kernelSize: 3,
+      depthMultiplier: 2,
+      activation: 'relu',
+    }),
+  );
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 5, activation: 'softmax' }));
+  randomizeWeights(tf, m, seed);
+  return m;
+}

@@ -14,7 +14,13 @@ import type { Model, Tensor } from '../../src/model/types.ts';
 import { exportFloatTflite, quantizeLayersModelDetailed } from '../../src/quantize/index.ts';
 import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
 import { agreement, maxAbsDiff, predict, randomizeWeights, runTflite, samples } from './helpers.ts';
-import { denseHeavy, residualModel, saturating, sequentialClassifier } from './models.ts';
+import {
+  denseHeavy,
+  residualModel,
+  saturating,
+  separable,
+  sequentialClassifier,
+} from './models.ts';
 
 const tf = await loadTf();
 
@@ -29,6 +35,7 @@ const CASES: Record<string, Case> = {
   residual: { make: () => residualModel(tf), shape: [12, 12, 4], classifier: false },
   denseHeavy: { make: () => denseHeavy(tf), shape: [8, 8, 8], classifier: true },
   saturating: { make: () => saturating(tf), shape: [14, 14, 1], classifier: true },
+  separable: { make: () => separable(tf), shape: [20, 10, 1], classifier: true },
 };
 
 function errorSteps(q: Float32Array[], ref: Float32Array[], scale: number) {
@@ -468,4 +475,45 @@ test('denseWeights per-channel: one scale per unit (axis 0), same accuracy bound
   const e = errorSteps(got, ref, 1 / 256);
   assert.ok(e.mean <= 1.5 && e.p99 <= 6, JSON.stringify(e));
   assert.ok(agreement(got, ref) >= 0.95);
+});
+
+test('SeparableConv2D: DEPTHWISE_CONV_2D then a 1x1 CONV_2D, BN folded and ReLU fused into the latter', () => {
+  const r = quantizeLayersModelDetailed(tf, separable(tf), samples([20, 10, 1], 30, 11));
+  const m = readModel(r.tflite, 'separable');
+  assert.deepEqual(ops(m), [
+    'CONV_2D',
+    'DEPTHWISE_CONV_2D',
+    'CONV_2D',
+    'DEPTHWISE_CONV_2D',
+    'CONV_2D',
+    'MEAN',
+    'FULLY_CONNECTED',
+    'SOFTMAX',
+  ]);
+  const sg = m.subgraphs[0];
+  const acts = sg.operators.map((o) =>
+    o.options !== null && 'activation' in o.options ? o.options.activation : '-',
+  );
+  assert.deepEqual(acts.slice(1, 5), ['NONE', 'RELU', 'NONE', 'RELU']);
+  assert.deepEqual(
+    tensorsOf(m, 'DEPTHWISE_CONV_2D', 1).map((t) => t.shape),
+    [
+      [1, 3, 3, 8],
+      [1, 3, 3, 32],
+    ],
+  );
+  assert.deepEqual(
+    tensorsOf(m, 'CONV_2D', 1)
+      .slice(1)
+      .map((t) => t.shape),
+    [
+      [16, 1, 1, 8],
+      [16, 1, 1, 32],
+    ],
+  );
+  // The hidden depthwise results got calibrated ranges (recomputed, not left empty).
+  const mids = r.values.filter((v) => v.name.endsWith('/depthwise'));
+  assert.equal(mids.length, 2);
+  for (const v of mids)
+    assert.ok(v.range && v.range.max > v.range.min && Number.isFinite(v.range.max));
 });
