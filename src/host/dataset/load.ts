@@ -111,9 +111,13 @@ async function readManifest(file: string): Promise<DatasetManifest> {
   try {
     validate('dataset', doc, file);
   } catch (e) {
-    // The schema's message already lists `<file>: <pointer>: <problem>` lines.
+    // One line for the CLI: every problem as `<pointer>: <message>`, the file named once.
     if (e instanceof SchemaError) {
-      throw new DatasetError('bad-manifest', file, e.message.split('\n').join('; '), { cause: e });
+      const problems = e.problems.map((p) => {
+        const at = p.key === undefined ? p.pointer : `${p.pointer}/${p.key}`;
+        return `${at === '' ? '/' : at}: ${p.message}`;
+      });
+      throw new DatasetError('bad-manifest', file, problems.join('; '), { cause: e });
     }
     throw e;
   }
