@@ -39,7 +39,7 @@ test('unsupported layer: named with its class', () => {
   assert.throws(() => exportFloatTflite(tf, m), { code: 'unsupported-layer' });
 });
 
-test('unsupported settings: elu activation, Dense on a 4-D input, 3-way Add, ReLU maxValue 3', () => {
+test('unsupported settings: elu activation, Dense on a 4-D input, ReLU maxValue 3, tanh on a separable conv, 3-way Add', () => {
   refuses(
     seq([tf.layers.dense({ inputShape: [4], units: 2, activation: 'elu', name: 'd' })]),
     'unsupported-config',
@@ -57,6 +57,19 @@ test('unsupported settings: elu activation, Dense on a 4-D input, 3-way Add, ReL
     ]),
     'unsupported-config',
     ['"r3"', 'ReLU', 'maxValue 3'],
+  );
+  refuses(
+    seq([
+      tf.layers.separableConv2d({
+        inputShape: [6, 6, 2],
+        filters: 2,
+        kernelSize: 3,
+        activation: 'tanh',
+        name: 'sep',
+      }),
+    ]),
+    'unsupported-config',
+    ['"sep"', 'SeparableConv2D', 'tanh'],
   );
   const x = tf.input({ shape: [4] });
   const a = tf.layers.dense({ units: 3 }).apply(x) as TfModule.SymbolicTensor;
