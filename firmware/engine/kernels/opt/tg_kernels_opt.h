@@ -30,12 +30,19 @@
  * nudge 2^30 or 1 - 2^30 by the sign, equals floor((a * m + 2^30) / 2^31) for both signs;
  * its saturating case a == m == INT32_MIN cannot occur with m >= 0. test_opt_requant.c
  * compares the two over random and edge values. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TG_ALWAYS_INLINE inline
+#endif
+
 #if TG_SINGLE_ROUNDING
 static inline int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shift) {
   return tg_multiply_by_quantized_multiplier(x, multiplier, shift);
 }
 #else
-static inline int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shift) {
+/* Inlined into the kernels: -Os would otherwise call it, a third of a 1x1 conv's time. */
+static TG_ALWAYS_INLINE int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
   const int32_t a = (int32_t)((uint32_t)x << left); /* wraps as TFLM's int32 shift on the target */
@@ -45,6 +52,23 @@ static inline int32_t tg_requant_opt(int32_t x, int32_t multiplier, int32_t shif
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 #endif
+
+/* Requantized int8 output of an accumulator: the reference's rescale, offset and clamp.
+ * The caller keeps offset and clamp in locals: an int8 store may alias a tg_quant_args, so
+ * reading them through q after each store would reload them every time. */
+typedef struct {
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+} tg_out_params;
+
+static TG_ALWAYS_INLINE int8_t tg_requant_s8_opt(int32_t acc, int32_t multiplier, int32_t shift,
+                                                tg_out_params p) {
+  acc = tg_requant_opt(acc, multiplier, shift) + p.output_offset;
+  acc = acc < p.act_min ? p.act_min : acc;
+  acc = acc > p.act_max ? p.act_max : acc;
+  return (int8_t)acc;
+}
 
 /* bias_out[c] = bias[c] (0 when bias is NULL) + input_offset * (sum of filter row c), row c
  * being the depth int8 weights filter[c * depth ...], modulo 2^32. For prepare. */

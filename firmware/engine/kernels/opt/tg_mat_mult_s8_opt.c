@@ -96,11 +96,9 @@ TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t dep
   return acc;
 }
 
-static inline int8_t requant(int32_t acc, int32_t ch, const tg_quant_args *q) {
-  acc = tg_requant_opt(acc, q->multiplier[ch], q->shift[ch]) + q->output_offset;
-  acc = acc < q->act_min ? q->act_min : acc;
-  acc = acc > q->act_max ? q->act_max : acc;
-  return (int8_t)acc;
+static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int32_t *shift,
+                                       tg_out_params p) {
+  return tg_requant_s8_opt(acc, mult[ch], shift[ch], p);
 }
 
 tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t *bias, int32_t rows,
@@ -109,6 +107,8 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     return TG_ERR_ARG;
   }
   const int32_t step = q->per_channel ? 1 : 0; /* multiplier index per row */
+  const int32_t *const mult = q->multiplier, *const shift = q->shift;
+  const tg_out_params p = {q->output_offset, q->act_min, q->act_max};
   int32_t c = 0;
   for (; c + 1 < cols; c += 2) {
     const int8_t *x = rhs + (size_t)c * (size_t)depth;
@@ -117,22 +117,22 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     for (; r + 1 < rows; r += 2) {
       int32_t a[4] = {bias[r], bias[r], bias[r + 1], bias[r + 1]};
       mac_2x2(lhs + (size_t)r * (size_t)depth, x, depth, a);
-      o[r] = requant(a[0], r * step, q);
-      o[r + rows] = requant(a[1], r * step, q);
-      o[r + 1] = requant(a[2], (r + 1) * step, q);
-      o[r + 1 + rows] = requant(a[3], (r + 1) * step, q);
+      o[r] = requant(a[0], r * step, mult, shift, p);
+      o[r + rows] = requant(a[1], r * step, mult, shift, p);
+      o[r + 1] = requant(a[2], (r + 1) * step, mult, shift, p);
+      o[r + 1 + rows] = requant(a[3], (r + 1) * step, mult, shift, p);
     }
     if (r < rows) {
       const int8_t *w = lhs + (size_t)r * (size_t)depth;
-      o[r] = requant(mac_1x1(w, x, depth, bias[r]), r * step, q);
-      o[r + rows] = requant(mac_1x1(w, x + depth, depth, bias[r]), r * step, q);
+      o[r] = requant(mac_1x1(w, x, depth, bias[r]), r * step, mult, shift, p);
+      o[r + rows] = requant(mac_1x1(w, x + depth, depth, bias[r]), r * step, mult, shift, p);
     }
   }
   if (c < cols) {
     const int8_t *x = rhs + (size_t)c * (size_t)depth;
     int8_t *o = out + (size_t)c * (size_t)rows;
     for (int32_t r = 0; r < rows; ++r) {
-      o[r] = requant(mac_1x1(lhs + (size_t)r * (size_t)depth, x, depth, bias[r]), r * step, q);
+      o[r] = requant(mac_1x1(lhs + (size_t)r * (size_t)depth, x, depth, bias[r]), r * step, mult, shift, p);
     }
   }
   return TG_OK;

@@ -1,0 +1,280 @@
+/* The opt kernel set against the reference kernels, bit for bit: the DSP operations of
+ * tg_simd.h against their definitions, the inline requantization against
+ * tg_multiply_by_quantized_multiplier, and every fast path (conv 1x1 and im2col,
+ * depthwise multiplier 1 and one-channel-as-conv, fully connected) against tg_conv_s8,
+ * tg_depthwise_conv_s8 and tg_fully_connected_s8 over random shapes that cover the SIMD
+ * steps and their scalar tails (depths and channel counts not multiples of 4), strides,
+ * dilations, SAME/VALID padding, batches, per-tensor and per-channel multipliers, clamps,
+ * absent biases and saturating inputs; and the cases that miss a fast path (grouped conv,
+ * depth multiplier > 1 with several channels, asymmetric weights), which the predicates
+ * must refuse and the kernels must reject with TG_ERR_ARG. Built with KERNELS=opt; a ref
+ * build has no opt kernels and says so. */
+#include <string.h>
+
+#include "tg_kernels.h"
+#include "tg_quant.h"
+#include "tg_test.h"
+
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#include "tg_simd.h"
+
+#define MAXE 4096
+#define MAXC 64
+
+static uint32_t g_rng = 12345u;
+static uint32_t rnd(void) {
+  g_rng = g_rng * 1664525u + 1013904223u;
+  return g_rng >> 8;
+}
+static int32_t rnd_in(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
+static int32_t rnd_word(void) { return (int32_t)((rnd() << 16) ^ rnd()); }
+
+static void fill(int8_t *p, int32_t n, int mode) {
+  for (int32_t i = 0; i < n; ++i) {
+    p[i] = (int8_t)(mode == 1 ? -128 : mode == 2 ? 127 : rnd_in(-128, 127));
+  }
+}
+
+typedef struct {
+  int32_t mult[MAXC], shift[MAXC], bias[MAXC], folded[MAXC];
+  tg_quant_args q;
+} quant_case;
+
+/* Multipliers in [2^30, 2^31) with shifts that keep outputs mostly inside int8 (some
+ * saturate), a random output zero point and clamp. */
+static void make_quant(quant_case *qc, int32_t channels, int per_channel, int32_t input_zp) {
+  for (int32_t c = 0; c < channels; ++c) {
+    qc->mult[c] = (int32_t)(0x40000000u + (rnd() % 0x40000000u));
+    qc->shift[c] = rnd_in(-12, 1);
+    qc->bias[c] = rnd_in(-20000, 20000);
+  }
+  memset(&qc->q, 0, sizeof(qc->q));
+  qc->q.input_offset = -input_zp;
+  qc->q.output_offset = rnd_in(-20, 20);
+  qc->q.multiplier = qc->mult;
+  qc->q.shift = qc->shift;
+  qc->q.per_channel = per_channel;
+  const int act = rnd_in(0, 2);
+  qc->q.act_min = act == 0 ? -128 : act == 1 ? qc->q.output_offset : -100;
+  qc->q.act_max = act == 2 ? 100 : 127;
+}
+
+static void check_bytes(const int8_t *got, const int8_t *want, int32_t n, const char *what, int iter) {
+  for (int32_t i = 0; i < n; ++i) {
+    if (got[i] != want[i]) {
+      printf("     %s case %d: element %d: opt %d, ref %d\n", what, iter, (int)i, got[i], want[i]);
+      TG_CHECK_EQ_INT(got[i], want[i]);
+      return;
+    }
+  }
+  TG_CHECK(1);
+}
+
+static void test_simd_operations(void) {
+  for (int i = 0; i < 2000; ++i) {
+    const int32_t a = rnd_word(), b = rnd_word(), acc = rnd_word();
+    const int8_t *ab = (const int8_t *)&a; /* little-endian lanes */
+    int16_t ah[2], bh[2];
+    memcpy(ah, &a, 4);
+    memcpy(bh, &b, 4);
+    const int32_t e = tg_sxtb16(a), o = tg_sxtb16_ror8(a);
+    int16_t eh[2], oh[2];
+    memcpy(eh, &e, 4);
+    memcpy(oh, &o, 4);
+    TG_CHECK(eh[0] == ab[0] && eh[1] == ab[2] && oh[0] == ab[1] && oh[1] == ab[3]);
+    const int32_t s = tg_sxtab16(b, a), so = tg_sxtab16_ror8(b, a);
+    int16_t sh[2], soh[2];
+    memcpy(sh, &s, 4);
+    memcpy(soh, &so, 4);
+    TG_CHECK(sh[0] == (int16_t)(uint16_t)(uint32_t)(bh[0] + ab[0]) && sh[1] == (int16_t)(uint16_t)(uint32_t)(bh[1] + ab[2]));
+    TG_CHECK(soh[0] == (int16_t)(uint16_t)(uint32_t)(bh[0] + ab[1]) &&
+             soh[1] == (int16_t)(uint16_t)(uint32_t)(bh[1] + ab[3]));
+    const uint32_t dual = (uint32_t)acc + (uint32_t)(ah[0] * bh[0]) + (uint32_t)(ah[1] * bh[1]);
+    TG_CHECK_EQ_INT(tg_smlad(a, b, acc), (int32_t)dual);
+    TG_CHECK_EQ_INT(tg_smlabb(a, b, acc), (int32_t)((uint32_t)acc + (uint32_t)(ah[0] * bh[0])));
+    TG_CHECK_EQ_INT(tg_smlatt(a, b, acc), (int32_t)((uint32_t)acc + (uint32_t)(ah[1] * bh[1])));
+    const int64_t sum = (int64_t)a + b;
+    TG_CHECK_EQ_INT(tg_qadd(a, b), sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : (int32_t)sum);
+    const int32_t sat = tg_ssat8(a >> rnd_in(0, 28));
+    TG_CHECK(sat >= -128 && sat <= 127);
+  }
+  TG_CHECK_EQ_INT(tg_ssat8(200), 127);
+  TG_CHECK_EQ_INT(tg_ssat8(-200), -128);
+  TG_CHECK_EQ_INT(tg_ssat8(-5), -5);
+}
+
+static void test_requant_equals_reference(void) {
+  static const int32_t kEdges[] = {0, 1, -1, 2, -2, 127, -128, 1 << 20, -(1 << 20), INT32_MAX, INT32_MIN, INT32_MAX - 1,
+                                   INT32_MIN + 1, 0x40000000, -0x40000000};
+  static const int32_t kMults[] = {0, 0x40000000, 0x40000001, 0x7FFFFFFF, 0x5A827999};
+  int mismatches = 0;
+  for (int32_t shift = -31; shift <= 30; ++shift) {
+    for (size_t m = 0; m < sizeof(kMults) / sizeof(kMults[0]); ++m) {
+      for (size_t x = 0; x < sizeof(kEdges) / sizeof(kEdges[0]); ++x) {
+        mismatches += tg_requant_opt(kEdges[x], kMults[m], shift) !=
+                      tg_multiply_by_quantized_multiplier(kEdges[x], kMults[m], shift);
+      }
+    }
+  }
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t x = i % 2 ? rnd_word() : rnd_in(-300000, 300000);
+    const int32_t m = (int32_t)(0x40000000u + (rnd() % 0x40000000u));
+    const int32_t shift = rnd_in(-31, 30);
+    mismatches += tg_requant_opt(x, m, shift) != tg_multiply_by_quantized_multiplier(x, m, shift);
+  }
+  TG_CHECK_EQ_INT(mismatches, 0);
+}
+
+static int8_t g_in[MAXE], g_w[MAXE], g_wt[MAXE], g_ref[MAXE], g_opt[MAXE], g_scratch[MAXE];
+
+/* Random conv geometry; padding 0 = SAME, 1 = VALID; 0 when the window does not fit. */
+static int make_conv(tg_conv_args *a, int32_t groups, int one_by_one) {
+  a->input.n = rnd_in(1, 2);
+  a->input.h = rnd_in(1, 9);
+  a->input.w = rnd_in(1, 9);
+  a->filter.c = rnd_in(1, 9);
+  a->input.c = a->filter.c * groups;
+  a->output.c = rnd_in(1, 9) * groups;
+  a->filter.n = a->output.c;
+  a->filter.h = one_by_one ? 1 : rnd_in(1, 4);
+  a->filter.w = one_by_one ? 1 : rnd_in(1, 4);
+  a->stride_h = one_by_one ? 1 : rnd_in(1, 2);
+  a->stride_w = one_by_one ? 1 : rnd_in(1, 2);
+  a->dilation_h = rnd_in(1, 2);
+  a->dilation_w = rnd_in(1, 2);
+  a->depth_multiplier = 1;
+  const int32_t padding = one_by_one ? 1 : rnd_in(0, 1);
+  a->output.n = a->input.n;
+  a->output.h = tg_conv_out_size(padding, a->input.h, a->filter.h, a->stride_h, a->dilation_h);
+  a->output.w = tg_conv_out_size(padding, a->input.w, a->filter.w, a->stride_w, a->dilation_w);
+  if (a->output.h == 0 || a->output.w == 0) return 0;
+  a->pad_h = tg_conv_padding(a->stride_h, a->dilation_h, a->input.h, a->filter.h, a->output.h);
+  a->pad_w = tg_conv_padding(a->stride_w, a->dilation_w, a->input.w, a->filter.w, a->output.w);
+  return 1;
+}
+
+static int32_t elems(tg_dims4 d) { return d.n * d.h * d.w * d.c; }
+
+static void test_conv_fast_paths(void) {
+  static quant_case qc;
+  int runs = 0, by_path[3] = {0, 0, 0};
+  for (int iter = 0; iter < 600; ++iter) {
+    tg_conv_args a;
+    if (!make_conv(&a, 1, iter % 4 == 0)) continue;
+    const int32_t depth = a.filter.h * a.filter.w * a.filter.c;
+    const int mode = iter % 13 == 0 ? 1 : iter % 17 == 0 ? 2 : 0;
+    fill(g_in, elems(a.input), mode);
+    fill(g_w, a.filter.n * depth, mode);
+    const int32_t zp = rnd_in(-128, 127);
+    make_quant(&qc, a.output.c, iter % 5 != 0, zp);
+    const int with_bias = iter % 7 != 0;
+    const tg_conv_opt_path path = tg_conv_s8_opt_path(&a);
+    TG_CHECK(path == TG_CONV_OPT_1X1 || path == TG_CONV_OPT_IM2COL);
+    ++by_path[path];
+    TG_CHECK(tg_conv_s8_opt_scratch_bytes(&a) <= sizeof(g_scratch));
+    tg_fold_bias_s8(g_w, with_bias ? qc.bias : NULL, a.output.c, depth, qc.q.input_offset, qc.folded);
+    TG_CHECK_EQ_INT(tg_conv_s8(&a, &qc.q, g_in, g_w, with_bias ? qc.bias : NULL, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    TG_CHECK_EQ_INT(tg_conv_s8_opt(&a, &qc.q, qc.folded, g_in, g_w, g_scratch, g_opt), TG_OK);
+    check_bytes(g_opt, g_ref, elems(a.output), "conv", iter);
+    ++runs;
+  }
+  TG_CHECK(runs > 400 && by_path[TG_CONV_OPT_1X1] > 50 && by_path[TG_CONV_OPT_IM2COL] > 300);
+  /* grouped: no fast path, and the kernel refuses it */
+  tg_conv_args g;
+  while (!make_conv(&g, 2, 0)) {
+  }
+  TG_CHECK_EQ_INT(tg_conv_s8_opt_path(&g), TG_CONV_OPT_NONE);
+  TG_CHECK_EQ_INT((int)tg_conv_s8_opt_scratch_bytes(&g), 0);
+  TG_CHECK_EQ_INT(tg_conv_s8_opt(&g, &qc.q, qc.folded, g_in, g_w, g_scratch, g_opt), TG_ERR_ARG);
+}
+
+static void test_depthwise_fast_paths(void) {
+  static quant_case qc;
+  int mult1 = 0, as_conv = 0;
+  for (int iter = 0; iter < 600; ++iter) {
+    tg_conv_args a;
+    if (!make_conv(&a, 1, 0)) continue;
+    const int one_channel = iter % 2;
+    a.depth_multiplier = one_channel ? rnd_in(1, 9) : 1;
+    a.input.c = one_channel ? 1 : rnd_in(2, 13);
+    a.output.c = a.input.c * a.depth_multiplier;
+    a.filter.n = 1;
+    a.filter.c = a.output.c;
+    const int mode = iter % 13 == 0 ? 1 : iter % 17 == 0 ? 2 : 0;
+    fill(g_in, elems(a.input), mode);
+    fill(g_w, a.filter.h * a.filter.w * a.filter.c, mode);
+    make_quant(&qc, a.output.c, 1, rnd_in(-128, 127));
+    const int with_bias = iter % 7 != 0;
+    const int32_t *bias = with_bias ? qc.bias : NULL;
+    TG_CHECK_EQ_INT(tg_depthwise_conv_s8(&a, &qc.q, g_in, g_w, bias, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    const tg_dw_opt_path path = tg_depthwise_conv_s8_opt_path(&a);
+    if (one_channel) {
+      TG_CHECK_EQ_INT(path, TG_DW_OPT_AS_CONV);
+      tg_conv_args c;
+      tg_depthwise_as_conv_args(&a, &c);
+      tg_depthwise_transpose_filter(&a, g_w, g_wt);
+      tg_fold_bias_s8(g_wt, bias, a.output.c, a.filter.h * a.filter.w, qc.q.input_offset, qc.folded);
+      TG_CHECK(tg_conv_s8_opt_scratch_bytes(&c) <= sizeof(g_scratch));
+      TG_CHECK_EQ_INT(tg_conv_s8_opt(&c, &qc.q, qc.folded, g_in, g_wt, g_scratch, g_opt), TG_OK);
+      ++as_conv;
+    } else {
+      TG_CHECK_EQ_INT(path, TG_DW_OPT_MULT1);
+      TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt(&a, &qc.q, g_in, g_w, bias, g_opt), TG_OK);
+      ++mult1;
+    }
+    check_bytes(g_opt, g_ref, elems(a.output), one_channel ? "depthwise as conv" : "depthwise mult 1", iter);
+  }
+  TG_CHECK(mult1 > 200 && as_conv > 200);
+  /* multiplier 2 over 3 channels: no fast path, the kernel refuses it */
+  tg_conv_args m;
+  while (!make_conv(&m, 1, 0)) {
+  }
+  m.input.c = 3;
+  m.depth_multiplier = 2;
+  m.output.c = m.filter.c = 6;
+  m.filter.n = 1;
+  TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt_path(&m), TG_DW_OPT_NONE);
+  TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt(&m, &qc.q, g_in, g_w, NULL, g_opt), TG_ERR_ARG);
+}
+
+static void test_fully_connected_fast_path(void) {
+  static quant_case qc;
+  for (int iter = 0; iter < 400; ++iter) {
+    tg_fc_args a = {rnd_in(1, 3), rnd_in(1, 70), rnd_in(1, 20)};
+    const int mode = iter % 13 == 0 ? 1 : iter % 17 == 0 ? 2 : 0;
+    fill(g_in, a.batches * a.depth, mode);
+    fill(g_w, a.output_depth * a.depth, mode);
+    make_quant(&qc, a.output_depth, iter % 2, rnd_in(-128, 127));
+    const int32_t *bias = iter % 7 != 0 ? qc.bias : NULL;
+    TG_CHECK(tg_fully_connected_s8_opt_applies(&a, &qc.q));
+    tg_fold_bias_s8(g_w, bias, a.output_depth, a.depth, qc.q.input_offset, qc.folded);
+    TG_CHECK_EQ_INT(tg_fully_connected_s8(&a, &qc.q, g_in, g_w, bias, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    TG_CHECK_EQ_INT(tg_fully_connected_s8_opt(&a, &qc.q, qc.folded, g_in, g_w, g_opt), TG_OK);
+    check_bytes(g_opt, g_ref, a.batches * a.output_depth, "fully connected", iter);
+  }
+  /* asymmetric weights: the input-sum term is not folded, so no fast path */
+  tg_fc_args a = {1, 8, 4};
+  qc.q.filter_offset = -3;
+  TG_CHECK(!tg_fully_connected_s8_opt_applies(&a, &qc.q));
+  TG_CHECK_EQ_INT(tg_fully_connected_s8_opt(&a, &qc.q, qc.folded, g_in, g_w, g_opt), TG_ERR_ARG);
+}
+
+int main(void) {
+  printf("opt kernels: DSP operations %s\n", TG_SIMD_NAME);
+  TG_RUN(test_simd_operations);
+  TG_RUN(test_requant_equals_reference);
+  TG_RUN(test_conv_fast_paths);
+  TG_RUN(test_depthwise_fast_paths);
+  TG_RUN(test_fully_connected_fast_path);
+  return tg_test_summary("opt kernels");
+}
+#else
+int main(void) {
+  printf("opt kernels: not in this build (KERNELS=ref); run with KERNELS=opt\n");
+  return tg_test_summary("opt kernels (skipped: KERNELS=ref)");
+}
+#endif
