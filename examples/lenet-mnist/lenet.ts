@@ -11,12 +11,15 @@ import { PIXEL_SCALE, PIXELS, SIDE, seededRandom, shuffledIndices, type Digits }
  * -> 24x24x6 -> 12x12x6 -> 8x8x16 -> 4x4x16 = 256 features. The original LeNet-5 pads
  * MNIST to 32x32 (400 features); on 28x28 that would be 'same' on the first convolution,
  * which costs about 45% more to train, and the 3-minute budget on two shared cores of
- * pure-JS kernels is what decides here.
+ * pure-JS kernels is what decides here. conv2Filters widens the second convolution (the
+ * "wide" variant of the example).
  */
-export function buildLenet(tf: Tf, seed: number): LayersModel {
+export function buildLenet(tf: Tf, seed: number, conv2Filters = 16): LayersModel {
   // One seed per layer: same seed everywhere would give layers of the same shape the same start.
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
-  const model = tf.sequential({ name: 'lenet5' });
+  const model = tf.sequential({
+    name: conv2Filters === 16 ? 'lenet5' : `lenet5-conv2x${conv2Filters}`,
+  });
   model.add(
     tf.layers.conv2d({
       inputShape: [SIDE, SIDE, 1],
@@ -31,7 +34,7 @@ export function buildLenet(tf: Tf, seed: number): LayersModel {
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }));
   model.add(
     tf.layers.conv2d({
-      filters: 16,
+      filters: conv2Filters,
       kernelSize: 5,
       padding: 'valid',
       activation: 'relu',

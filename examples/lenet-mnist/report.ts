@@ -37,6 +37,8 @@ export interface SetScores {
 export interface Results {
   schemaVersion: 1;
   generatedBy: string;
+  /** The model's name in the table. */
+  label: string;
   tfjs: { version: string; backend: string; fastCpuGradients: string[] };
   data: {
     source: string;
@@ -96,7 +98,7 @@ export function renderResults(r: Results): string {
     [
       ['Model', 'Params', 'MACs', 'Size U (float32)', 'Size Q (int8)', 'Size reduction'],
       [
-        'LeNet-5',
+        r.label,
         int(q.params),
         int(q.macs),
         `${int(f.bytes)} B`,
@@ -123,7 +125,10 @@ export function renderResults(r: Results): string {
     accuracy,
     '',
     `U: \`${f.file}\`, Q: \`${q.file}\`, both run in the TFLite interpreter (WASM). ` +
-      `The TF.js model itself scores ${pct(t.tfjsTestAccuracy)} on the test split.`,
+      `The TF.js model itself scores ${pct(t.tfjsTestAccuracy)} on the test split. ` +
+      `Params and MACs as \`tinyml-gate analyze\` counts them (docs/metrics.md); TF.js counts ` +
+      `${int(t.params)} trainable parameters (the analysis also counts constants such as ` +
+      `RESHAPE's shape).`,
     `Trained in ${t.seconds.toFixed(1)} s (${t.epochs} epochs, batch ${t.batchSize}, ` +
       `${t.optimizer} ${t.learningRate}, TF.js ${r.tfjs.version} on the \`${r.tfjs.backend}\` backend); ` +
       `the whole script took ${r.totalSeconds.toFixed(1)} s.`,
