@@ -448,19 +448,73 @@ test('bad datasets: each fault has its code and names the file and the sample', 
     writeFileSync(x, Buffer.concat([Buffer.from('\x93NUMPX'), whole.subarray(6)]));
     await rejectsAsync(loadDataset(file), 'bad-npy-header', x);
   });
-  await t.test('MLPerf sliding windows are refused by name', async () => {
+  await t.test('MLPerf sliding windows: faults of the window columns', async () => {
     const dir = fresh();
-    const file = writeMlperfDataset(dir, [f32([1, 2])], [0], 2, {
+    // 5 floats in the file, windows of 2 floats (8 bytes).
+    const file = writeMlperfDataset(dir, [f32([1, 2, 3, 4, 5])], [0], 2, {
       dtype: 'float32',
       shape: [2],
       task: 'anomaly',
     });
-    writeFileSync(path.join(dir, 'samples', 'y_labels.csv'), 's_0000.bin,2,0,2560,512\n');
+    const csv = path.join(dir, 'samples', 'y_labels.csv');
+    writeFileSync(csv, 's_0000.bin,2,0,2560,512\n');
     await rejectsAsync(
       loadDataset(file),
-      'unsupported-layout',
+      'shape-mismatch',
       's_0000.bin',
-      'sliding window of 2560 bytes',
+      'window of 2560 bytes',
+      'is 8',
+    );
+    writeFileSync(csv, 's_0000.bin,2,0,8,6\n');
+    await rejectsAsync(loadDataset(file), 'bad-labels', 'stride 6', '4-byte element');
+    writeFileSync(csv, 's_0000.bin,2,0,8,0\n');
+    await rejectsAsync(loadDataset(file), 'bad-labels', 'stride 0');
+    const short = writeMlperfDataset(fresh(), [f32([1])], [0], 2, {
+      dtype: 'float32',
+      shape: [2],
+      task: 'anomaly',
+    });
+    writeFileSync(
+      path.join(path.dirname(short), 'samples', 'y_labels.csv'),
+      's_0000.bin,2,0,8,4\n',
+    );
+    await rejectsAsync(loadDataset(short), 'sample-size', 'holds 4 bytes');
+    const cls = writeMlperfDataset(fresh(), [f32([1, 2, 3])], [0], 2, {
+      dtype: 'float32',
+      shape: [2],
+    });
+    writeFileSync(path.join(path.dirname(cls), 'samples', 'y_labels.csv'), 's_0000.bin,2,0,8,4\n');
+    await rejectsAsync(
+      loadDataset(cls),
+      'unsupported-layout',
+      'y_labels.csv:1',
+      'only read for anomaly',
     );
   });
+});
+
+test('MLPerf anomaly set: each file read as sliding windows (width, stride in bytes)', async () => {
+  const dir = fresh();
+  const a = new Float32Array([0, 1, 2, 3, 4, 5, 6]); // 3 windows of 3 floats, stride 2 floats
+  const b = new Float32Array([9, 8, 7]); // one window
+  const file = writeMlperfDataset(
+    dir,
+    [new Uint8Array(a.buffer), new Uint8Array(b.buffer)],
+    [1, 0],
+    2,
+    { dtype: 'float32', shape: [3], task: 'anomaly', preprocessing: { scale: 2, offset: 0 } },
+  );
+  writeFileSync(
+    path.join(dir, 'samples', 'y_labels.csv'),
+    's_0000.bin,2,1,12,8\ns_0001.bin,2,0,12,8\n',
+  );
+  const ds = await loadDataset(file);
+  assert.equal(ds.count, 2);
+  assert.deepEqual([ds.windows?.(0), ds.windows?.(1)], [3, 1]);
+  assert.deepEqual(Array.from(ds.input(0, 0)), [0, 2, 4]);
+  assert.deepEqual(Array.from(ds.input(0, 1)), [4, 6, 8]);
+  assert.deepEqual(Array.from(ds.input(0, 2)), [8, 10, 12]);
+  assert.deepEqual(Array.from(ds.input(1)), [18, 16, 14]);
+  assert.throws(() => ds.input(0, 3), RangeError);
+  assert.throws(() => ds.input(1, 1), RangeError);
 });

@@ -17,6 +17,7 @@ import {
   fcReference,
   floatFcModel,
   int8IdentityModel,
+  writeMlperfDataset,
   writeNpyDataset,
 } from './evaluate-fixtures.ts';
 
@@ -226,4 +227,42 @@ test('TF.js Layers model.json: layersRunner gives the Dense layer W x + b', asyn
   } finally {
     runner.dispose();
   }
+});
+
+test('MLPerf anomaly windows: a file scores the mean of its windows', async () => {
+  const dir = path.join(root, 'ad-windows');
+  // Windows of 3 floats, stride 3; the autoencoder outputs zeros, so a window's score is
+  // its mean square. File 0: [0,0,0] [0,0,3] -> 0, 3 -> 1.5. File 1: [3,3,3] -> 9.
+  // File 2: [1,1,1] [0,0,0] [2,2,2] -> 1, 0, 4 -> 5/3.
+  const files = [
+    [0, 0, 0, 0, 0, 3],
+    [3, 3, 3],
+    [1, 1, 1, 0, 0, 0, 2, 2, 2],
+  ].map((v) => new Uint8Array(new Float32Array(v).buffer));
+  const file = writeMlperfDataset(dir, files, [0, 1, 0], 2, {
+    dtype: 'float32',
+    shape: [3],
+    task: 'anomaly',
+  });
+  writeFileSync(
+    path.join(dir, 'samples', 'y_labels.csv'),
+    's_0000.bin,2,0,12,12\ns_0001.bin,2,1,12,12\ns_0002.bin,2,0,12,12\n',
+  );
+  const zeros: Runner = {
+    name: 'zeros',
+    inputShape: [3],
+    run: () => new Float32Array(3),
+    dispose: () => {},
+  };
+  const r = await evaluate(zeros, await loadDataset(file));
+  assert.equal(r.count, 3);
+  assert.equal(r.predictions[0], 1.5);
+  assert.equal(r.predictions[1], 9);
+  assert.ok(Math.abs(r.predictions[2] - 5 / 3) < 1e-12);
+  // The anomalous file scores highest: AUC 1.
+  assert.equal(r.metrics.anomaly?.auc, 1);
+  assert.deepEqual(
+    r.outputs.map((o) => o.length),
+    [6, 3, 9],
+  );
 });

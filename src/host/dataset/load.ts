@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SchemaError } from '../../schema/errors.ts';
 import { validate } from '../../schema/validate.ts';
 import { DatasetError } from './errors.ts';
-import { parseLabelsCsv, readSamples } from './mlperf.ts';
+import { parseLabelsCsv, readSamples, type LabelRow } from './mlperf.ts';
 import { elementAt, parseNpy, type NpyArray, type NpyDtype } from './npy.ts';
 import type { Dataset, DatasetManifest, SampleDtype } from './types.ts';
 
@@ -24,6 +24,11 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   let raw: Raw;
   let labels: Float64Array;
   let source: (i: number) => string;
+  // Element offsets of each sample's first model input, their count and spacing: one input
+  // per sample except in MLPerf anomaly sets, whose files are read as sliding windows.
+  let starts: (i: number) => number = (i) => i * sampleElements;
+  let windows: (i: number) => number = () => 1;
+  let strides: (i: number) => number = () => 0;
   if (manifest.layout === 'npy') {
     const inputs = parseNpy(await readOrThrow(inputsPath), inputsPath);
     raw = npyInputs(inputs, manifest, inputsPath, sampleElements);
@@ -40,30 +45,15 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   } else {
     const text = Buffer.from(await readOrThrow(labelsPath)).toString('utf8');
     const rows = parseLabelsCsv(text, labelsPath);
-    for (const row of rows) {
-      if (manifest.classes !== undefined && row.classes !== manifest.classes) {
-        throw new DatasetError(
-          'label-out-of-range',
-          `${labelsPath}:${row.line}`,
-          `says ${row.classes} classes, the manifest ${manifest.classes}`,
-        );
-      }
-      if (manifest.task !== 'regression' && row.label >= row.classes) {
-        throw new DatasetError(
-          'label-out-of-range',
-          `${labelsPath}:${row.line}`,
-          `label ${row.label} of "${row.file}" is not below its ${row.classes} classes`,
-        );
-      }
-    }
-    const bytes = await readSamples(
-      inputsPath,
-      rows,
-      sampleElements * SAMPLE_BYTES[manifest.dtype],
-    );
-    raw = typedSamples(manifest.dtype, bytes);
+    for (const row of rows) checkRow(row, manifest, labelsPath);
+    const element = SAMPLE_BYTES[manifest.dtype];
+    const files = await readSamples(inputsPath, rows, sampleElements * element, element);
+    raw = typedSamples(manifest.dtype, files.bytes);
     labels = Float64Array.from(rows, (r) => r.label);
     source = (i) => path.join(inputsPath, rows[i].file);
+    starts = (i) => files.starts[i] / element;
+    windows = (i) => files.windows[i];
+    strides = (i) => files.strides[i] / element;
   }
 
   const count = labels.length;
@@ -78,17 +68,20 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   checkLabels(labels, manifest, source);
   const scale = manifest.preprocessing?.scale ?? 1;
   const offset = manifest.preprocessing?.offset ?? 0;
-  checkFinite(raw, scale, offset, sampleElements, source);
+  checkFinite(raw, scale, offset, labels.length, starts, raw.length, source);
 
   return {
     manifest,
     path: manifestPath,
     count,
     shape: [...manifest.shape],
-    input(i: number): Float32Array {
+    input(i: number, window = 0): Float32Array {
       inRange(i, count, manifestPath);
+      if (!Number.isInteger(window) || window < 0 || window >= windows(i)) {
+        throw new RangeError(`${source(i)}: window ${window} does not exist (${windows(i)})`);
+      }
       const out = new Float32Array(sampleElements);
-      const base = i * sampleElements;
+      const base = starts(i) + window * strides(i);
       for (let k = 0; k < sampleElements; k++) out[k] = raw[base + k] * scale + offset;
       return out;
     },
@@ -96,8 +89,40 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
       inRange(i, count, manifestPath);
       return labels[i];
     },
+    windows(i: number): number {
+      inRange(i, count, manifestPath);
+      return windows(i);
+    },
     source,
   };
+}
+
+/** A y_labels.csv row against the manifest: classes, label range, windows only for anomaly sets. */
+function checkRow(row: LabelRow, m: DatasetManifest, labelsPath: string): void {
+  const at = `${labelsPath}:${row.line}`;
+  if (m.classes !== undefined && row.classes !== m.classes) {
+    throw new DatasetError(
+      'label-out-of-range',
+      at,
+      `says ${row.classes} classes, the manifest ${m.classes}`,
+    );
+  }
+  if (m.task !== 'regression' && row.label >= row.classes) {
+    throw new DatasetError(
+      'label-out-of-range',
+      at,
+      `label ${row.label} of "${row.file}" is not below its ${row.classes} classes`,
+    );
+  }
+  if (row.window !== undefined && m.task !== 'anomaly') {
+    // Windows exist for the anomaly set, where a file's score is the mean over its windows;
+    // no rule says how a classification or regression would combine them.
+    throw new DatasetError(
+      'unsupported-layout',
+      at,
+      `sliding windows (window ${row.window.width}, stride ${row.window.stride}) are only read for anomaly tasks, this dataset's task is ${m.task}`,
+    );
+  }
 }
 
 async function readManifest(file: string): Promise<DatasetManifest> {
@@ -198,23 +223,32 @@ function checkLabels(
   }
 }
 
+/** Every stored element of every sample, before and after preprocessing, is finite. */
 function checkFinite(
   raw: Raw,
   scale: number,
   offset: number,
-  per: number,
+  count: number,
+  starts: (i: number) => number,
+  end: number,
   source: (i: number) => string,
 ): void {
-  for (let k = 0; k < raw.length; k++) {
-    const v = raw[k] * scale + offset;
-    if (!Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
-      const i = Math.floor(k / per);
-      throw new DatasetError(
-        'not-finite',
-        source(i),
-        `element ${k - i * per} is ${raw[k]}${scale !== 1 || offset !== 0 ? ` (${v} after preprocessing)` : ''}`,
-        { sample: i },
-      );
+  for (let i = 0; i < count; i++) {
+    const from = starts(i);
+    const to = i + 1 < count ? starts(i + 1) : end;
+    for (let k = from; k < to; k++) {
+      const v = raw[k] * scale + offset;
+      if (!Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
+        const after = scale !== 1 || offset !== 0 ? ` (${v} after preprocessing)` : '';
+        throw new DatasetError(
+          'not-finite',
+          source(i),
+          `element ${k - from} is ${raw[k]}${after}`,
+          {
+            sample: i,
+          },
+        );
+      }
     }
   }
 }

@@ -54,25 +54,36 @@ export function parseLabelsCsv(text: string, file: string): LabelRow[] {
   return rows;
 }
 
-/** Raw bytes of every sample named in rows, read from dir; each must be sampleBytes long. */
+/** The sample files of y_labels.csv, concatenated, and where each one's model inputs lie. */
+export interface SampleFiles {
+  bytes: Uint8Array;
+  /** Byte offset of file i in bytes. */
+  starts: number[];
+  /** Model inputs in file i: 1, or the number of sliding windows. */
+  windows: number[];
+  /** Bytes between the starts of two windows of file i (0 without windows). */
+  strides: number[];
+}
+
+/**
+ * Reads every sample named in rows from dir. A file without a window must hold exactly
+ * sampleBytes; with a window (MLPerf anomaly sets) the window must be one sample and the
+ * file holds floor((size - width) / stride) + 1 of them, as the EnergyRunner slides it.
+ */
 export async function readSamples(
   dir: string,
   rows: readonly LabelRow[],
   sampleBytes: number,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(rows.length * sampleBytes);
+  elementBytes: number,
+): Promise<SampleFiles> {
+  const files: Uint8Array[] = [];
+  const starts: number[] = [];
+  const windows: number[] = [];
+  const strides: number[] = [];
+  let total = 0;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const file = path.join(dir, row.file);
-    if (row.window !== undefined && row.window.width !== sampleBytes) {
-      // Sliding windows (MLPerf AD) make several model inputs of one file; not implemented.
-      throw new DatasetError(
-        'unsupported-layout',
-        file,
-        `a sliding window of ${row.window.width} bytes (stride ${row.window.stride}) over the file; only a window of one whole sample (${sampleBytes} bytes) is supported`,
-        { sample: i },
-      );
-    }
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(file));
@@ -84,15 +95,51 @@ export async function readSamples(
         { sample: i, cause: e },
       );
     }
-    if (bytes.length !== sampleBytes) {
-      throw new DatasetError(
-        'sample-size',
-        file,
-        `holds ${bytes.length} bytes, one sample of the manifest's shape and dtype is ${sampleBytes}`,
-        { sample: i },
-      );
+    if (row.window === undefined) {
+      if (bytes.length !== sampleBytes) {
+        throw new DatasetError(
+          'sample-size',
+          file,
+          `holds ${bytes.length} bytes, one sample of the manifest's shape and dtype is ${sampleBytes}`,
+          { sample: i },
+        );
+      }
+      windows.push(1);
+      strides.push(0);
+    } else {
+      const { width, stride } = row.window;
+      if (width !== sampleBytes) {
+        throw new DatasetError(
+          'shape-mismatch',
+          file,
+          `y_labels.csv line ${row.line} slides a window of ${width} bytes, one sample of the manifest's shape and dtype is ${sampleBytes}`,
+          { sample: i },
+        );
+      }
+      if (stride < 1 || stride % elementBytes !== 0) {
+        throw new DatasetError(
+          'bad-labels',
+          file,
+          `y_labels.csv line ${row.line}: stride ${stride} is not a positive multiple of the ${elementBytes}-byte element`,
+          { sample: i },
+        );
+      }
+      if (bytes.length < width || bytes.length % elementBytes !== 0) {
+        throw new DatasetError(
+          'sample-size',
+          file,
+          `holds ${bytes.length} bytes: not a whole number of ${elementBytes}-byte elements of at least one ${width}-byte window`,
+          { sample: i },
+        );
+      }
+      windows.push(Math.floor((bytes.length - width) / stride) + 1);
+      strides.push(stride);
     }
-    out.set(bytes, i * sampleBytes);
+    starts.push(total);
+    files.push(bytes);
+    total += bytes.length;
   }
-  return out;
+  const out = new Uint8Array(total);
+  files.forEach((f, i) => out.set(f, starts[i]));
+  return { bytes: out, starts, windows, strides };
 }

@@ -31,9 +31,14 @@ export interface Dataset {
   path: string;
   count: number;
   shape: number[];
-  /** The float features of sample i, after preprocessing (a fresh array). */
-  input(i: number): Float32Array;
+  /**
+   * The float features of sample i, after preprocessing (a fresh array). `window` picks
+   * one of the sample's sliding windows (MLPerf anomaly sets); default 0.
+   */
+  input(i: number, window?: number): Float32Array;
   label(i: number): number;
+  /** Model inputs in sample i: 1, or its number of sliding windows. Absent means 1. */
+  windows?(i: number): number;
   /** Where sample i lives, for error messages: the .bin file, or the .npy with its index. */
   source(i: number): string;
 }
