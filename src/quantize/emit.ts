@@ -7,6 +7,7 @@
 import {
   ModelBuilder,
   addOptions,
+  concatenationOptions,
   conv2dOptions,
   depthwiseConv2dOptions,
   fullyConnectedOptions,
@@ -53,6 +54,7 @@ const INT8_VERSIONS: Record<string, number> = {
   ADD: 2,
   SOFTMAX: 2,
   AVERAGE_POOL_2D: 2,
+  CONCATENATION: 2,
   MAX_POOL_2D: 2,
   MEAN: 2,
   PAD: 2,
@@ -250,6 +252,27 @@ function emitOp(
     case 'add':
       b.addOperator('ADD', ins, out, addOptions({ activation: op.activation }));
       return;
+    case 'concat': {
+      // int8 CONCATENATION kernels (TFLite Micro, ours) want every input at the output's
+      // scale and zero point: an input calibrated otherwise is requantized first by an
+      // int8 -> int8 QUANTIZE, as the converter does where it cannot share one range.
+      const outQ = q?.[op.output].params;
+      const inputs = op.inputs.map((v, i) => {
+        const inQ = q?.[v].params;
+        if (outQ === undefined || inQ === undefined) return act[v];
+        if (inQ.scale === outQ.scale && inQ.zeroPoint === outQ.zeroPoint) return act[v];
+        const t = b.addTensor({
+          name: `${name}/requantized_${i}`,
+          shape: g.values[v].shape,
+          type: 'int8',
+          quantization: { scale: [outQ.scale], zeroPoint: [outQ.zeroPoint], quantizedDimension: 0 },
+        });
+        b.addOperator('QUANTIZE', [act[v]], [t]);
+        return t;
+      });
+      b.addOperator('CONCATENATION', inputs, out, concatenationOptions({ axis: op.axis }));
+      return;
+    }
     case 'softmax':
       b.addOperator('SOFTMAX', ins, out, softmaxOptions({ beta: 1 }));
       return;

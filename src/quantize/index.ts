@@ -91,6 +91,7 @@ const OP_NAMES: Record<string, string> = {
   relu6: 'RELU6',
   add: 'ADD',
   pad: 'PAD',
+  concat: 'CONCATENATION',
   tanh: 'TANH',
   logistic: 'LOGISTIC',
 };

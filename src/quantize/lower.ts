@@ -212,10 +212,23 @@ export function lowerGraph(g: LayerGraph): LoweredGraph {
         emit(n, { kind: 'add', inputs: [read(n, 0), read(n, 1)], activation: 'NONE' });
         break;
       }
+      case 'Concatenate': {
+        const rank = n.shape.length;
+        const raw = n.config.axis ?? -1;
+        const axis = typeof raw === 'number' && raw < 0 ? raw + rank : raw;
+        if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < 1 || axis >= rank) {
+          throw new QuantizeError(
+            'unsupported-config',
+            `${where(n)}: axis ${String(raw)} (a feature axis of the rank-${rank} output)`,
+          );
+        }
+        emit(n, { kind: 'concat', inputs: n.inputs.map((_, i) => read(n, i)), axis });
+        break;
+      }
       default:
         throw new QuantizeError(
           'unsupported-layer',
-          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Add, Flatten, Reshape, Dropout)`,
+          `${where(n)} is not supported by the quantizer (supported: Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, ReLU, Activation, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Add, Concatenate, Flatten, Reshape, Dropout)`,
         );
     }
   }

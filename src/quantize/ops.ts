@@ -62,6 +62,12 @@ export interface PadOp extends OpBase {
   paddings: [[number, number], [number, number]];
 }
 
+export interface ConcatOp extends OpBase {
+  kind: 'concat';
+  /** Axis of the batch-1 shape (0 is the batch), never negative. */
+  axis: number;
+}
+
 export interface AddOp extends OpBase {
   kind: 'add';
   activation: FusedActivation;
@@ -72,7 +78,7 @@ export interface SimpleOp extends OpBase {
   kind: 'mean' | 'reshape' | 'softmax' | 'relu' | 'relu6' | 'tanh' | 'logistic';
 }
 
-export type Op = ConvOp | DenseOp | PoolOp | PadOp | AddOp | SimpleOp;
+export type Op = ConvOp | DenseOp | PoolOp | PadOp | ConcatOp | AddOp | SimpleOp;
 /** An Op before it has an output value (Omit distributed over the union). */
 type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type OpSpec = DistOmit<Op, 'output' | 'layers'>;

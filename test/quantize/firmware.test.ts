@@ -18,6 +18,7 @@ import { quantizeLayersModel, type QuantizeOptions } from '../../src/quantize/in
 import { samples } from './helpers.ts';
 import {
   denseHeavy,
+  fire,
   residualModel,
   saturating,
   separable,
@@ -41,6 +42,7 @@ const CASES: [string, (t: typeof tf) => TfModule.LayersModel, number[], Dense][]
   ['denseHeavy per-channel', denseHeavy, [8, 8, 8], 'per-channel'],
   ['saturating', saturating, [14, 14, 1], 'per-tensor'],
   ['separable', separable, [20, 10, 1], 'per-tensor'],
+  ['fire', fire, [8, 8, 4], 'per-tensor'],
 ];
 
 for (const [name, make, shape, denseWeights] of CASES) {

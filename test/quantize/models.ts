@@ -155,3 +155,25 @@ export function separable(tf: Tf, seed = 5): TfModule.Sequential {
   randomizeWeights(tf, m, seed);
   return m;
 }
+
+/** A SqueezeNet fire module, 8x8x4 -> 4: two expand branches concatenated on channels. */
+export function fire(tf: Tf, seed = 6): TfModule.LayersModel {
+  const x = tf.input({ shape: [8, 8, 4], name: 'fire_in' });
+  const conv = (t: TfModule.SymbolicTensor, filters: number, k: number) =>
+    tf.layers
+      .conv2d({ filters, kernelSize: k, padding: 'same', activation: 'relu' })
+      .apply(t) as TfModule.SymbolicTensor;
+  const squeeze = conv(x, 4, 1);
+  const both = tf.layers
+    .concatenate({ axis: -1 })
+    .apply([conv(squeeze, 6, 1), conv(squeeze, 6, 3)]) as TfModule.SymbolicTensor;
+  const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(both) as TfModule.SymbolicTensor;
+  // SqueezeNet's head: global average pooling, not a wide Flatten + Dense.
+  const gap = tf.layers.globalAveragePooling2d({}).apply(pooled) as TfModule.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 4, activation: 'softmax' })
+    .apply(gap) as TfModule.SymbolicTensor;
+  const m = tf.model({ inputs: x, outputs: out, name: 'fire' });
+  randomizeWeights(tf, m, seed);
+  return m;
+}

@@ -16,6 +16,7 @@ import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
 import { agreement, maxAbsDiff, predict, randomizeWeights, runTflite, samples } from './helpers.ts';
 import {
   denseHeavy,
+  fire,
   residualModel,
   saturating,
   separable,
@@ -36,6 +37,7 @@ const CASES: Record<string, Case> = {
   denseHeavy: { make: () => denseHeavy(tf), shape: [8, 8, 8], classifier: true },
   saturating: { make: () => saturating(tf), shape: [14, 14, 1], classifier: true },
   separable: { make: () => separable(tf), shape: [20, 10, 1], classifier: true },
+  fire: { make: () => fire(tf), shape: [8, 8, 4], classifier: true },
 };
 
 function errorSteps(q: Float32Array[], ref: Float32Array[], scale: number) {
@@ -516,4 +518,26 @@ test('SeparableConv2D: DEPTHWISE_CONV_2D then a 1x1 CONV_2D, BN folded and ReLU 
   assert.equal(mids.length, 2);
   for (const v of mids)
     assert.ok(v.range && v.range.max > v.range.min && Number.isFinite(v.range.max));
+});
+
+test('Concatenate: CONCATENATION whose int8 inputs all carry the output parameters', () => {
+  const r = quantizeLayersModelDetailed(tf, fire(tf), samples([8, 8, 4], 30, 11));
+  const m = readModel(r.tflite, 'fire');
+  const sg = m.subgraphs[0];
+  const list = ops(m);
+  assert.equal(list.filter((o) => o === 'CONCATENATION').length, 1);
+  const concat = sg.operators.find(
+    (o) => m.operatorCodes[o.opcodeIndex].builtin === 'CONCATENATION',
+  );
+  assert.ok(concat && concat.options?.kind === 'ConcatenationOptions');
+  assert.equal(concat.options.axis, 3);
+  const outQ = sg.tensors[concat.outputs[0]].quantization;
+  for (const i of concat.inputs) {
+    assert.deepEqual(sg.tensors[i].quantization?.scale, outQ?.scale, sg.tensors[i].name);
+    assert.deepEqual(sg.tensors[i].quantization?.zeroPoint, outQ?.zeroPoint, sg.tensors[i].name);
+  }
+  // The two branches were calibrated apart: at least one needed an int8 -> int8 QUANTIZE.
+  const requant = sg.operators.filter((o) => m.operatorCodes[o.opcodeIndex].builtin === 'QUANTIZE');
+  assert.ok(requant.length >= 1);
+  for (const o of requant) assert.equal(sg.tensors[o.inputs[0]].type, 'int8');
 });
