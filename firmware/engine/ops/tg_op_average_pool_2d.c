@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "tg_op_support.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 enum { kInput = 0 };
 /* Pool2DOptions field ids (schema.fbs). */
@@ -17,6 +20,32 @@ typedef struct {
   const tg_tensor *input;
   const tg_tensor *output;
 } pool_data;
+
+#if TG_KERNELS_OPT
+/* The one place AVERAGE_POOL_2D picks its kernel, and so the path the layer reports: int8
+ * windows of at most TG_AVG_POOL_OPT_MAX_WINDOW positions (tg_avg_pool_s8_opt_applies)
+ * take the 4-channel SIMD kernel; larger windows and float32 the reference. */
+static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d) {
+  const int fast = d->input->type == TG_INT8 && tg_avg_pool_s8_opt_applies(&d->args);
+  node->kernel_path = fast ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK;
+}
+
+static tg_status avg_pool_eval_s8_opt(const pool_data *d) {
+  return tg_avg_pool_s8_opt(&d->args, d->act_min, d->act_max, (const int8_t *)d->input->data,
+                            (int8_t *)d->output->data);
+}
+#else
+static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d) {
+  (void)d;
+  node->kernel_path = TG_PATH_REF;
+}
+
+/* Never reached: a ref build sets no layer to TG_PATH_OPT. */
+static tg_status avg_pool_eval_s8_opt(const pool_data *d) {
+  (void)d;
+  return TG_ERR_STATE;
+}
+#endif
 
 static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *input, *output;
@@ -71,14 +100,16 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
+  avg_pool_s8_opt_applies(node, d);
   return TG_OK;
 }
 
 static tg_status pool_eval(tg_ctx *ctx, const tg_node *node) {
   const pool_data *d = (const pool_data *)node->user_data;
   tg_status s;
-  if (d->input->type == TG_INT8) {
+  if (node->kernel_path == TG_PATH_OPT) {
+    s = avg_pool_eval_s8_opt(d);
+  } else if (d->input->type == TG_INT8) {
     s = tg_avg_pool_s8(&d->args, d->act_min, d->act_max, (const int8_t *)d->input->data, (int8_t *)d->output->data);
   } else {
     s = tg_avg_pool_f32(&d->args, &d->act, (const float *)d->input->data, (float *)d->output->data);

@@ -1,14 +1,16 @@
 /* The opt kernel set against the reference kernels, bit for bit: the DSP operations of
- * tg_simd.h against their definitions, the inline requantization against
+ * tg_simd.h against their definitions, the inline requantizations against
  * tg_multiply_by_quantized_multiplier, and every fast path (conv 1x1 and im2col,
- * depthwise multiplier 1 and one-channel-as-conv, fully connected) against tg_conv_s8,
- * tg_depthwise_conv_s8 and tg_fully_connected_s8 over random shapes that cover the SIMD
- * steps and their scalar tails (depths and channel counts not multiples of 4), strides,
- * dilations, SAME/VALID padding, batches, per-tensor and per-channel multipliers, clamps,
- * absent biases and saturating inputs; and the cases that miss a fast path (grouped conv,
- * depth multiplier > 1 with several channels, asymmetric weights), which the predicates
- * must refuse and the kernels must reject with TG_ERR_ARG. Built with KERNELS=opt; a ref
- * build has no opt kernels and says so. */
+ * depthwise multiplier 1 and one-channel-as-conv, fully connected, average pool) against
+ * tg_conv_s8, tg_depthwise_conv_s8, tg_fully_connected_s8 and tg_avg_pool_s8 over random
+ * shapes that cover the SIMD steps and their scalar tails (depths and channel counts not
+ * multiples of 4), strides, dilations, SAME/VALID padding, batches, per-tensor and
+ * per-channel multipliers, clamps, absent biases and saturating inputs; and the cases that
+ * miss a fast path (grouped conv, depth multiplier > 1 with several channels, asymmetric
+ * weights, pooling windows over 256 positions), which the predicates must refuse and the
+ * kernels reject with TG_ERR_ARG. The same program runs on the host (portable operations,
+ * sanitizers) and on the boards (ACLE/assembly on Cortex-M4). Built with KERNELS=opt; a
+ * ref build has no opt kernels and says so. */
 #include <string.h>
 
 #include "tg_kernels.h"
@@ -263,8 +265,66 @@ static void test_fully_connected_fast_path(void) {
   TG_CHECK_EQ_INT(tg_fully_connected_s8_opt(&a, &qc.q, qc.folded, g_in, g_w, g_opt), TG_ERR_ARG);
 }
 
+static void test_avg_pool_fast_path(void) {
+  int runs = 0;
+  for (int iter = 0; iter < 500; ++iter) {
+    tg_pool_args a;
+    a.input.n = rnd_in(1, 2);
+    a.input.h = rnd_in(1, 12);
+    a.input.w = rnd_in(1, 12);
+    a.input.c = rnd_in(1, 13);
+    a.filter_h = rnd_in(1, 5);
+    a.filter_w = rnd_in(1, 5);
+    a.stride_h = rnd_in(1, 3);
+    a.stride_w = rnd_in(1, 3);
+    if (iter % 10 == 0) { /* global pooling, as KWS and ResNet-8 end */
+      a.filter_h = a.input.h, a.filter_w = a.input.w;
+    }
+    const int32_t padding = rnd_in(0, 1);
+    a.output = a.input;
+    a.output.h = tg_conv_out_size(padding, a.input.h, a.filter_h, a.stride_h, 1);
+    a.output.w = tg_conv_out_size(padding, a.input.w, a.filter_w, a.stride_w, 1);
+    if (a.output.h == 0 || a.output.w == 0) continue;
+    a.pad_h = tg_conv_padding(a.stride_h, 1, a.input.h, a.filter_h, a.output.h);
+    a.pad_w = tg_conv_padding(a.stride_w, 1, a.input.w, a.filter_w, a.output.w);
+    fill(g_in, elems(a.input), iter % 13 == 0 ? 1 : iter % 17 == 0 ? 2 : 0);
+    const int32_t act_min = iter % 3 == 0 ? rnd_in(-128, 0) : -128, act_max = iter % 4 == 0 ? rnd_in(0, 127) : 127;
+    TG_CHECK(tg_avg_pool_s8_opt_applies(&a));
+    TG_CHECK_EQ_INT(tg_avg_pool_s8(&a, act_min, act_max, g_in, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    TG_CHECK_EQ_INT(tg_avg_pool_s8_opt(&a, act_min, act_max, g_in, g_opt), TG_OK);
+    check_bytes(g_opt, g_ref, elems(a.output), "average pool", iter);
+    ++runs;
+  }
+  TG_CHECK(runs > 300);
+  /* a window of 257 positions could overflow a 16-bit lane: no fast path */
+  tg_pool_args big = {{1, 17, 17, 4}, {1, 1, 1, 4}, 17, 17, 1, 1, 0, 0};
+  TG_CHECK(!tg_avg_pool_s8_opt_applies(&big));
+  TG_CHECK_EQ_INT(tg_avg_pool_s8_opt(&big, -128, 127, g_in, g_opt), TG_ERR_ARG);
+  /* the largest window that applies, every input -128: the lane sum is exactly -32768 */
+  tg_pool_args edge = {{1, 16, 16, 4}, {1, 1, 1, 4}, 16, 16, 1, 1, 0, 0};
+  fill(g_in, 16 * 16 * 4, 1);
+  TG_CHECK(tg_avg_pool_s8_opt_applies(&edge));
+  TG_CHECK_EQ_INT(tg_avg_pool_s8_opt(&edge, -128, 127, g_in, g_opt), TG_OK);
+  TG_CHECK(g_opt[0] == -128 && g_opt[3] == -128);
+}
+
+static void test_channel_requant_equals_reference(void) {
+  int mismatches = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const int32_t x = i % 2 ? rnd_word() : rnd_in(-300000, 300000);
+    const int32_t m = i % 1000 == 0 ? 0 : (int32_t)(0x40000000u + (rnd() % 0x40000000u));
+    const int32_t shift = rnd_in(-31, 30);
+    mismatches += tg_requant_channel(x, tg_channel_requant_of(m, shift)) !=
+                  tg_multiply_by_quantized_multiplier(x, m, shift);
+  }
+  TG_CHECK_EQ_INT(mismatches, 0);
+}
+
 int main(void) {
   printf("opt kernels: DSP operations %s\n", TG_SIMD_NAME);
+  TG_RUN(test_channel_requant_equals_reference);
+  TG_RUN(test_avg_pool_fast_path);
   TG_RUN(test_simd_operations);
   TG_RUN(test_requant_equals_reference);
   TG_RUN(test_conv_fast_paths);

@@ -108,6 +108,121 @@ __attribute__((naked, noinline)) static void taps_4ch(TG_UNUSED dw_taps *t) {
       "stm r0, {r4-r7}\n"
       "pop {r4-r11, pc}\n");
 }
+
+/* The whole 3x3 window inside the image with dilation 1 (most pixels of a 3x3 layer):
+ * unrolled, 10 instructions per tap, the taps addressed as row + 0, c, 2c. */
+__attribute__((naked, noinline)) static void taps_3x3_4ch(TG_UNUSED dw_taps *t) {
+  __asm__ volatile(
+      "push {r0, r4-r11, lr}\n"
+      "add r12, r0, #36\n"
+      "ldm r12, {r4-r7}\n"
+      "ldr r2, [r0, #24]\n" /* c: w_col, and x_col with dilation 1 */
+      "ldr r3, [r0, #20]\n" /* x_row */
+      "ldr r8, [r0, #32]\n" /* offset2 */
+      "ldr r1, [r0, #4]\n"
+      "ldr r0, [r0, #0]\n"
+      "lsl r9, r2, #1\n"
+      "ldr r10, [r0]\n"
+      "ldr r12, [r1]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r2]\n"
+      "ldr r12, [r1, r2]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r9]\n"
+      "ldr r12, [r1, r9]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "add r0, r0, r3\n" /* next row: x += x_row, w += 3 c */
+      "add r1, r1, r2\n"
+      "add r1, r1, r9\n"
+      "ldr r10, [r0]\n"
+      "ldr r12, [r1]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r2]\n"
+      "ldr r12, [r1, r2]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r9]\n"
+      "ldr r12, [r1, r9]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "add r0, r0, r3\n" /* next row: x += x_row, w += 3 c */
+      "add r1, r1, r2\n"
+      "add r1, r1, r9\n"
+      "ldr r10, [r0]\n"
+      "ldr r12, [r1]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r2]\n"
+      "ldr r12, [r1, r2]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "ldr r10, [r0, r9]\n"
+      "ldr r12, [r1, r9]\n"
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "smlabb r4, r10, r12, r4\n"
+      "smlatt r6, r10, r12, r6\n"
+      "smlabb r5, r11, lr, r5\n"
+      "smlatt r7, r11, lr, r7\n"
+      "pop {r0}\n"
+      "add r0, r0, #36\n"
+      "stm r0, {r4-r7}\n"
+      "pop {r4-r11, pc}\n");
+}
 #else
 /* The same in C with the tg_simd.h operations (portable: the host and Cortex-M3). */
 static void taps_4ch(dw_taps *t) {
@@ -127,11 +242,13 @@ static void taps_4ch(dw_taps *t) {
   }
   t->acc[0] = a0, t->acc[1] = a1, t->acc[2] = a2, t->acc[3] = a3;
 }
+
+static void taps_3x3_4ch(dw_taps *t) { taps_4ch(t); }
 #endif
 
 static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int32_t *shift,
                                        tg_out_params p) {
-  return tg_requant_s8_opt(acc, mult[ch], shift[ch], p);
+  return tg_requant_channel_s8(acc, tg_channel_requant_of(mult[ch], shift[ch]), p);
 }
 
 tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q, const int8_t *input,
@@ -161,13 +278,19 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
           x = input + ((size_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
           w = filter + (size_t)(ky0 * fl.w + kx0) * c;
         }
+        /* taps_3x3_4ch's condition: every tap of a 3x3 window in the image, dilation 1 */
+        const int full_3x3 = ny == 3 && nx == 3 && fl.h == 3 && fl.w == 3 && dil_w == 1;
         int32_t ch = 0;
         for (; ch + 4 <= c; ch += 4) {
           dw_taps t = {x + ch, w + ch, ny, nx, x_col, x_row, w_col, w_row, offset2, {0, 0, 0, 0}};
           if (bias != NULL) {
             t.acc[0] = bias[ch], t.acc[1] = bias[ch + 1], t.acc[2] = bias[ch + 2], t.acc[3] = bias[ch + 3];
           }
-          taps_4ch(&t);
+          if (full_3x3) {
+            taps_3x3_4ch(&t);
+          } else {
+            taps_4ch(&t);
+          }
           o[ch] = requant(t.acc[0], ch, mult, shift, p);
           o[ch + 1] = requant(t.acc[1], ch + 1, mult, shift, p);
           o[ch + 2] = requant(t.acc[2], ch + 2, mult, shift, p);

@@ -53,18 +53,49 @@ static TG_ALWAYS_INLINE int32_t tg_requant_opt(int32_t x, int32_t multiplier, in
 }
 #endif
 
-/* Requantized int8 output of an accumulator: the reference's rescale, offset and clamp.
- * The caller keeps offset and clamp in locals: an int8 store may alias a tg_quant_args, so
- * reading them through q after each store would reload them every time. */
+/* Requantized int8 outputs of one output channel: the reference's rescale, offset and
+ * clamp, with the channel's shifts and rounding mask worked out once for all of its
+ * outputs (tg_channel_requant, then tg_requant_channel_s8 per accumulator). The caller
+ * keeps offset and clamp in locals: an int8 store may alias a tg_quant_args, so reading
+ * them through it after each store would reload them every time. */
 typedef struct {
   int32_t output_offset;
   int32_t act_min;
   int32_t act_max;
 } tg_out_params;
 
-static TG_ALWAYS_INLINE int8_t tg_requant_s8_opt(int32_t acc, int32_t multiplier, int32_t shift,
-                                                tg_out_params p) {
-  acc = tg_requant_opt(acc, multiplier, shift) + p.output_offset;
+typedef struct {
+  int32_t multiplier;
+  int32_t left;  /* shift > 0: left shift before the multiply */
+  int32_t right; /* shift < 0: rounding right shift after it */
+  int32_t mask;  /* 2^right - 1 */
+} tg_channel_requant;
+
+static TG_ALWAYS_INLINE tg_channel_requant tg_channel_requant_of(int32_t multiplier, int32_t shift) {
+  tg_channel_requant c;
+  c.multiplier = multiplier;
+  c.left = shift > 0 ? shift : 0;
+  c.right = c.left - shift;
+  c.mask = (int32_t)((1u << c.right) - 1u);
+  return c;
+}
+
+#if TG_SINGLE_ROUNDING
+static TG_ALWAYS_INLINE int32_t tg_requant_channel(int32_t x, tg_channel_requant c) {
+  return tg_multiply_by_quantized_multiplier(x, c.multiplier, c.left - c.right);
+}
+#else
+/* tg_requant_opt with the per-channel parts precomputed (the same steps). */
+static TG_ALWAYS_INLINE int32_t tg_requant_channel(int32_t x, tg_channel_requant c) {
+  const int32_t a = (int32_t)((uint32_t)x << c.left);
+  const int32_t high = (int32_t)(((int64_t)a * c.multiplier + (1LL << 30)) >> 31);
+  const int32_t threshold = (c.mask >> 1) + (int32_t)((uint32_t)high >> 31);
+  return (high >> c.right) + ((high & c.mask) > threshold ? 1 : 0);
+}
+#endif
+
+static TG_ALWAYS_INLINE int8_t tg_requant_channel_s8(int32_t acc, tg_channel_requant c, tg_out_params p) {
+  acc = tg_requant_channel(acc, c) + p.output_offset;
   acc = acc < p.act_min ? p.act_min : acc;
   acc = acc > p.act_max ? p.act_max : acc;
   return (int8_t)acc;
@@ -130,5 +161,15 @@ int tg_fully_connected_s8_opt_applies(const tg_fc_args *args, const tg_quant_arg
 /* bias: tg_fold_bias_s8 of the weights (output_depth rows of depth) with q->input_offset. */
 tg_status tg_fully_connected_s8_opt(const tg_fc_args *args, const tg_quant_args *q, const int32_t *bias,
                                     const int8_t *input, const int8_t *weights, int8_t *output);
+
+/* AVERAGE_POOL_2D fast path: windows of at most 256 positions, so that a channel's
+ * window sum of int8 values (|sum| <= 256 * 128) fits a 16-bit SIMD lane. */
+#define TG_AVG_POOL_OPT_MAX_WINDOW 256
+int tg_avg_pool_s8_opt_applies(const tg_pool_args *args);
+
+/* The reference's mean (half away from zero, padding not counted) and clamp; 4 channels
+ * per SXTAB16 pair. TG_ERR_SHAPE if a window holds no input position, as the reference. */
+tg_status tg_avg_pool_s8_opt(const tg_pool_args *args, int32_t act_min, int32_t act_max, const int8_t *input,
+                             int8_t *output);
 
 #endif

@@ -96,9 +96,8 @@ TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t dep
   return acc;
 }
 
-static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int32_t *shift,
-                                       tg_out_params p) {
-  return tg_requant_s8_opt(acc, mult[ch], shift[ch], p);
+static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const int32_t *shift, int32_t ch) {
+  return tg_channel_requant_of(mult[ch], shift[ch]);
 }
 
 tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t *bias, int32_t rows,
@@ -117,22 +116,24 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     for (; r + 1 < rows; r += 2) {
       int32_t a[4] = {bias[r], bias[r], bias[r + 1], bias[r + 1]};
       mac_2x2(lhs + (size_t)r * (size_t)depth, x, depth, a);
-      o[r] = requant(a[0], r * step, mult, shift, p);
-      o[r + rows] = requant(a[1], r * step, mult, shift, p);
-      o[r + 1] = requant(a[2], (r + 1) * step, mult, shift, p);
-      o[r + 1 + rows] = requant(a[3], (r + 1) * step, mult, shift, p);
+      const tg_channel_requant c0 = channel(mult, shift, r * step), c1 = channel(mult, shift, (r + 1) * step);
+      o[r] = tg_requant_channel_s8(a[0], c0, p);
+      o[r + rows] = tg_requant_channel_s8(a[1], c0, p);
+      o[r + 1] = tg_requant_channel_s8(a[2], c1, p);
+      o[r + 1 + rows] = tg_requant_channel_s8(a[3], c1, p);
     }
     if (r < rows) {
       const int8_t *w = lhs + (size_t)r * (size_t)depth;
-      o[r] = requant(mac_1x1(w, x, depth, bias[r]), r * step, mult, shift, p);
-      o[r + rows] = requant(mac_1x1(w, x + depth, depth, bias[r]), r * step, mult, shift, p);
+      const tg_channel_requant c0 = channel(mult, shift, r * step);
+      o[r] = tg_requant_channel_s8(mac_1x1(w, x, depth, bias[r]), c0, p);
+      o[r + rows] = tg_requant_channel_s8(mac_1x1(w, x + depth, depth, bias[r]), c0, p);
     }
   }
   if (c < cols) {
     const int8_t *x = rhs + (size_t)c * (size_t)depth;
     int8_t *o = out + (size_t)c * (size_t)rows;
     for (int32_t r = 0; r < rows; ++r) {
-      o[r] = requant(mac_1x1(lhs + (size_t)r * (size_t)depth, x, depth, bias[r]), r * step, mult, shift, p);
+      o[r] = tg_requant_channel_s8(mac_1x1(lhs + (size_t)r * (size_t)depth, x, depth, bias[r]), channel(mult, shift, r * step), p);
     }
   }
   return TG_OK;
