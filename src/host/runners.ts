@@ -150,7 +150,8 @@ function quantizer(t: Tensor, name: string): (x: Float32Array) => TensorData {
 
 /** Output tensor data -> float: (q - zero point) * scale for int8/uint8, as is for float32. */
 function dequantizer(t: Tensor, name: string): (y: TensorData) => Float32Array {
-  if (t.type === 'float32') return (y) => Float32Array.from(y as Float32Array);
+  // TfliteRuntime.output() already returns a copy, which the caller may keep.
+  if (t.type === 'float32') return (y) => y as Float32Array;
   if (t.type !== 'int8' && t.type !== 'uint8') {
     throw new RunnerError(
       'unsupported-model',
