@@ -541,3 +541,27 @@ test('Concatenate: CONCATENATION whose int8 inputs all carry the output paramete
   assert.ok(requant.length >= 1);
   for (const o of requant) assert.equal(sg.tensors[o.inputs[0]].type, 'int8');
 });
+
+test('calibration sees every sample across batches; the output is deterministic', () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [3],
+        units: 2,
+        kernelInitializer: 'ones',
+        biasInitializer: 'zeros',
+      }),
+    ],
+  });
+  // 40 samples (three batches of 16); the extremes sit in the last batch only.
+  const cal = Array.from({ length: 40 }, (_, i) => new Float32Array([i / 100, 0, 0]));
+  cal[37] = new Float32Array([5, 1, 1]);
+  cal[38] = new Float32Array([-2, 0, 0]);
+  const a = quantizeLayersModelDetailed(tf, model, cal);
+  assert.deepEqual(a.values[0].range, { min: -2, max: 5 });
+  // Dense with ones: output = sum of the inputs, 7 at sample 37.
+  assert.ok(Math.abs((a.values[1].range?.max ?? 0) - 7) < 1e-6);
+  assert.ok(Math.abs((a.values[1].range?.min ?? 0) + 2) < 1e-6);
+  const b = quantizeLayersModelDetailed(tf, model, cal);
+  assert.deepEqual(b.tflite, a.tflite);
+});
