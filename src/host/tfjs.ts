@@ -93,7 +93,15 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LayersMode
   for (const g of groups) {
     specs.push(...g.weights);
     for (const p of g.paths) {
-      const shard = await readOrThrow(path.join(dir, p));
+      // model.json may come from a pull request: its shards stay inside its folder.
+      const file = path.resolve(dir, p);
+      if (path.isAbsolute(p) || path.relative(path.resolve(dir), file).startsWith('..')) {
+        throw new TfjsModelError(
+          'bad-model-json',
+          `${modelJsonPath}: weight shard "${p}" is outside the model's folder`,
+        );
+      }
+      const shard = await readOrThrow(file);
       shards.push(shard);
       total += shard.length;
     }

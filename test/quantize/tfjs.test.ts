@@ -64,6 +64,13 @@ test('load errors name the file: missing, not JSON, not a Layers model, short sh
     await refuses(bad, 'bad-model-json', 'bad.json');
     await writeFile(bad, JSON.stringify({ format: 'graph-model', weightsManifest: [] }));
     await refuses(bad, 'bad-model-json', 'modelTopology');
+    for (const shard of ['../outside.bin', '/etc/hostname']) {
+      await writeFile(
+        bad,
+        JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: [shard], weights: [] }] }),
+      );
+      await refuses(bad, 'bad-model-json', `"${shard}" is outside the model's folder`);
+    }
 
     const model = sequentialClassifier(tf);
     await saveLayersModel(model, dir);
