@@ -14,7 +14,11 @@ import type * as TfModule from '@tensorflow/tfjs';
 import { loadTf } from '../../src/host/tfjs.ts';
 import { TfliteRuntime } from '../../src/host/tflite-runtime.ts';
 import { readModel } from '../../src/model/reader.ts';
-import { quantizeLayersModel, type QuantizeOptions } from '../../src/quantize/index.ts';
+import {
+  quantizeLayersModel,
+  quantizeLayersModelDetailed,
+  type QuantizeOptions,
+} from '../../src/quantize/index.ts';
 import { samples } from './helpers.ts';
 import {
   denseHeavy,
@@ -83,3 +87,39 @@ for (const [name, make, shape, denseWeights] of CASES) {
     }
   });
 }
+
+test(
+  'float I/O: QUANTIZE and DEQUANTIZE in the engine agree with TFLite within 1 output step',
+  { skip },
+  async () => {
+    const r = quantizeLayersModelDetailed(tf, residualModel(tf), samples([12, 12, 4], 100, 11), {
+      io: 'float32',
+    });
+    const scale = r.values[r.values.length - 1].params.scale;
+    const count = 20;
+    const inputs = samples([12, 12, 4], count, 12);
+    const model = path.join(dir, 'float-io.tflite');
+    const inBin = path.join(dir, 'float-io.in.bin');
+    const outBin = path.join(dir, 'float-io.out.bin');
+    writeFileSync(model, r.tflite);
+    writeFileSync(inBin, Buffer.concat(inputs.map((x) => Buffer.from(x.buffer))));
+    await promisify(execFile)(tgRun, [model, inBin, outBin, '--samples', String(count)]);
+    const raw = readFileSync(outBin);
+    const fw = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+    const rt = await TfliteRuntime.load(r.tflite);
+    try {
+      const per = fw.length / count;
+      let worst = 0;
+      inputs.forEach((x, i) => {
+        rt.setInput(0, x);
+        rt.invoke();
+        const ref = rt.output(0).data as Float32Array;
+        assert.equal(ref.length, per);
+        ref.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - fw[i * per + j]) / scale)));
+      });
+      assert.ok(worst <= 1 + 1e-3, `largest difference ${worst} steps`);
+    } finally {
+      rt.dispose();
+    }
+  },
+);
