@@ -1,0 +1,193 @@
+// Leases and board health, persisted in a state file so that an agent killed in the
+// middle of a job leaves nothing stuck: the next agent drops every lease whose owner
+// process is gone or whose time ran out. Writes go to a temporary file renamed over the
+// old one, so a kill mid-write leaves either the old or the new state, never half.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AgentError } from './errors.ts';
+
+export interface Lease {
+  id: string;
+  boardId: string;
+  jobId: string;
+  /** Who asked: an API client description or 'in-process'. */
+  owner: string;
+  /** The agent process holding the lease; a lease of a dead process is stale. */
+  pid: number;
+  acquiredAt: string;
+  /** Renewed while the job runs; a lease past it is stale. */
+  expiresAt: string;
+}
+
+export interface BoardHealth {
+  consecutiveFailures: number;
+  quarantined: boolean;
+  lastError?: { code: string; message: string; at: string };
+}
+
+interface StateFile {
+  schemaVersion: 1;
+  leases: Lease[];
+  health: Record<string, BoardHealth>;
+}
+
+/** Failures in a row that quarantine a board. */
+export const QUARANTINE_AFTER = 2;
+
+export class LeaseStore {
+  private leases = new Map<string, Lease>();
+  private health = new Map<string, BoardHealth>();
+  /** Leases found stale at load time (reported in the agent's log). */
+  readonly recovered: Lease[] = [];
+
+  /** `path` null keeps the state in memory only (in-process runs). */
+  constructor(
+    readonly path: string | null,
+    private readonly isAlive: (pid: number) => boolean = processAlive,
+  ) {
+    if (path !== null) this.load(path);
+  }
+
+  private load(path: string): void {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new AgentError('state-file', `${path}: cannot read (${(e as Error).message})`);
+    }
+    let doc: StateFile;
+    try {
+      doc = JSON.parse(text) as StateFile;
+    } catch {
+      // A corrupt file must not keep the agent down: start clean and say so in `recovered`.
+      this.persist();
+      return;
+    }
+    if (doc?.schemaVersion !== 1 || !Array.isArray(doc.leases)) {
+      throw new AgentError('state-file', `${path}: not a lease state file (schemaVersion 1)`);
+    }
+    const now = Date.now();
+    for (const l of doc.leases) {
+      const stale = !this.isAlive(l.pid) || l.pid === process.pid || Date.parse(l.expiresAt) < now;
+      if (stale) this.recovered.push(l);
+      else this.leases.set(l.id, l);
+    }
+    for (const [id, h] of Object.entries(doc.health ?? {})) this.health.set(id, h);
+    if (this.recovered.length > 0) this.persist();
+  }
+
+  private persist(): void {
+    if (this.path === null) return;
+    const doc: StateFile = {
+      schemaVersion: 1,
+      leases: [...this.leases.values()],
+      health: Object.fromEntries(this.health),
+    };
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+      renameSync(tmp, this.path);
+    } catch (e) {
+      throw new AgentError('state-file', `${this.path}: cannot write (${(e as Error).message})`);
+    }
+  }
+
+  /** The live lease on a board, if any (held by this or another agent process). */
+  holder(boardId: string): Lease | undefined {
+    for (const l of this.leases.values()) if (l.boardId === boardId) return l;
+    return undefined;
+  }
+
+  all(): Lease[] {
+    return [...this.leases.values()];
+  }
+
+  create(boardId: string, jobId: string, owner: string, ttlMs: number): Lease {
+    const now = Date.now();
+    const lease: Lease = {
+      id: randomUUID(),
+      boardId,
+      jobId,
+      owner,
+      pid: process.pid,
+      acquiredAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + ttlMs).toISOString(),
+    };
+    this.leases.set(lease.id, lease);
+    this.persist();
+    return lease;
+  }
+
+  renew(id: string, ttlMs: number): void {
+    const l = this.leases.get(id);
+    if (!l) return;
+    l.expiresAt = new Date(Date.now() + ttlMs).toISOString();
+    this.persist();
+  }
+
+  /** Idempotent: releasing twice (job end and disconnect racing) is harmless. */
+  release(id: string): boolean {
+    const had = this.leases.delete(id);
+    if (had) this.persist();
+    return had;
+  }
+
+  /** Drops leases of other processes that died or expired since load (checked on demand). */
+  sweep(): Lease[] {
+    const now = Date.now();
+    const dropped: Lease[] = [];
+    for (const l of this.leases.values()) {
+      if (l.pid !== process.pid && (!this.isAlive(l.pid) || Date.parse(l.expiresAt) < now)) {
+        dropped.push(l);
+      }
+    }
+    for (const l of dropped) this.leases.delete(l.id);
+    if (dropped.length > 0) this.persist();
+    return dropped;
+  }
+
+  healthOf(boardId: string): BoardHealth {
+    return this.health.get(boardId) ?? { consecutiveFailures: 0, quarantined: false };
+  }
+
+  recordSuccess(boardId: string): void {
+    const h = this.healthOf(boardId);
+    if (h.consecutiveFailures === 0 && !h.quarantined) return;
+    this.health.set(boardId, { consecutiveFailures: 0, quarantined: false });
+    this.persist();
+  }
+
+  /** Returns true when this failure quarantined the board. */
+  recordFailure(boardId: string, code: string, message: string): boolean {
+    const h = this.healthOf(boardId);
+    const failures = h.consecutiveFailures + 1;
+    const quarantined = failures >= QUARANTINE_AFTER;
+    this.health.set(boardId, {
+      consecutiveFailures: failures,
+      quarantined,
+      lastError: { code, message, at: new Date().toISOString() },
+    });
+    this.persist();
+    return quarantined && !h.quarantined;
+  }
+
+  /** Puts a quarantined board back in service (an operator fixed it). */
+  clearHealth(boardId: string): void {
+    this.health.delete(boardId);
+    this.persist();
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
