@@ -1,19 +1,21 @@
 // Post-training quantization of TF.js Layers models, the way the TFLite converter does it,
 // and the float32 .tflite of the same graph. One step per file: graph.ts (layers ->
 // dataflow), lower.ts (-> TFLite operators of ops.ts: BN folded, ReLU fused; layers.ts
-// reads each layer, fold.ts the weight layouts), calibrate.ts (ranges), weights.ts (the
-// arithmetic), emit.ts (the flatbuffer through ModelBuilder).
+// reads each layer, fold.ts the weight layouts), calibrate.ts (ranges), params.ts (the
+// parameters of each activation), weights.ts (the arithmetic), emit.ts (the flatbuffer
+// through ModelBuilder).
 import type * as TfModule from '@tensorflow/tfjs';
 import type { Tf } from '../host/tfjs.ts';
 import { writeModel } from '../model/writer.ts';
 import { collectRanges } from './calibrate.ts';
-import { assignQuantization, emitModel, type ValueQuantization } from './emit.ts';
+import { emitModel } from './emit.ts';
 import { extractGraph } from './graph.ts';
 import { lowerGraph } from './lower.ts';
 import type { LoweredGraph } from './ops.ts';
+import { assignQuantization, type ValueQuantization } from './params.ts';
 
 export { QuantizeError, type QuantizeErrorCode } from './errors.ts';
-export type { ValueQuantization } from './emit.ts';
+export type { ValueQuantization } from './params.ts';
 
 export interface QuantizeOptions {
   /** Type of the model's input and output: int8 (default) or float32 (adds QUANTIZE/DEQUANTIZE). */
