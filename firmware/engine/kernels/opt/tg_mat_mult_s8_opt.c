@@ -47,6 +47,65 @@ __attribute__((naked, noinline)) static void mac_2x2_steps(TG_UNUSED int32_t *ac
       "stm r0, {r4-r7}\n"
       "pop {r4-r11, pc}\n");
 }
+
+/* Consecutive row pairs against one column pair, for depth a multiple of 4 (>= 4): for
+ * pair k (rows 2k, 2k+1 of w), acc[4k..4k+3] = a00, a01, a10, a11 starting from bias[2k],
+ * bias[2k+1]. One call per column pair and up to TG_ROW_PAIRS row pairs: 17 instructions
+ * per row pair around the 22-instruction steps, instead of a C call per 2x2 block. */
+__attribute__((naked, noinline)) static void mac_rows_2x2(TG_UNUSED int32_t *acc, TG_UNUSED const int8_t *w,
+                                                         TG_UNUSED const int8_t *x, TG_UNUSED int32_t depth,
+                                                         TG_UNUSED const int32_t *bias, TG_UNUSED int32_t pairs) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n"
+      "sub sp, sp, #16\n"
+      "str r0, [sp, #0]\n"  /* acc */
+      "str r2, [sp, #4]\n"  /* the column pair's start */
+      "ldr r8, [sp, #52]\n" /* bias (5th argument) */
+      "str r8, [sp, #8]\n"
+      "ldr r8, [sp, #56]\n" /* pairs (6th argument) */
+      "str r8, [sp, #12]\n"
+      "1:\n"
+      "ldr r8, [sp, #8]\n"
+      "ldm r8!, {r4, r6}\n"
+      "str r8, [sp, #8]\n"
+      "mov r5, r4\n"
+      "mov r7, r6\n"
+      "ldr r2, [sp, #4]\n"
+      "lsr r12, r3, #2\n"
+      "2:\n"
+      "ldr r8, [r2, r3]\n"       /* x1 */
+      "ldr r9, [r2], #4\n"       /* x0 */
+      "sxtb16 r10, r8, ror #8\n" /* x1 lanes 1,3 */
+      "sxtb16 r8, r8\n"          /* x1 lanes 0,2 */
+      "sxtb16 r11, r9, ror #8\n"
+      "sxtb16 r9, r9\n"
+      "ldr r0, [r1, r3]\n" /* w1 */
+      "sxtb16 lr, r0, ror #8\n"
+      "sxtb16 r0, r0\n"
+      "smlad r6, r0, r9, r6\n"
+      "smlad r6, lr, r11, r6\n"
+      "smlad r7, r0, r8, r7\n"
+      "smlad r7, lr, r10, r7\n"
+      "ldr r0, [r1], #4\n" /* w0 */
+      "sxtb16 lr, r0, ror #8\n"
+      "sxtb16 r0, r0\n"
+      "smlad r4, r0, r9, r4\n"
+      "smlad r4, lr, r11, r4\n"
+      "smlad r5, r0, r8, r5\n"
+      "smlad r5, lr, r10, r5\n"
+      "subs r12, r12, #1\n"
+      "bne 2b\n"
+      "ldr r0, [sp, #0]\n"
+      "stm r0!, {r4-r7}\n"
+      "str r0, [sp, #0]\n"
+      "add r1, r1, r3\n" /* w is at row 2k+1: on to row 2k+2 */
+      "ldr r8, [sp, #12]\n"
+      "subs r8, r8, #1\n"
+      "str r8, [sp, #12]\n"
+      "bne 1b\n"
+      "add sp, sp, #16\n"
+      "pop {r4-r11, pc}\n");
+}
 #else
 /* The same steps in C with the tg_simd.h operations (portable: the host and Cortex-M3). */
 static void mac_2x2_steps(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth) {
@@ -67,7 +126,19 @@ static void mac_2x2_steps(int32_t *acc, const int8_t *w, const int8_t *x, int32_
   }
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
+
+static void mac_rows_2x2(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth, const int32_t *bias,
+                         int32_t pairs) {
+  for (int32_t k = 0; k < pairs; ++k, acc += 4, w += 2 * depth) {
+    acc[0] = acc[1] = bias[2 * k];
+    acc[2] = acc[3] = bias[2 * k + 1];
+    mac_2x2_steps(acc, w, x, depth);
+  }
+}
 #endif
+
+/* Row pairs per mac_rows_2x2 call: its accumulators live on the stack (512 bytes). */
+#define TG_ROW_PAIRS 32
 
 /* 2 rows x 2 columns: the SIMD steps, then the last depth % 4 products. */
 static void mac_2x2(const int8_t *w, const int8_t *x, int32_t depth, int32_t *acc) {
@@ -100,6 +171,20 @@ static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const in
   return tg_channel_requant_of(mult[ch], shift[ch]);
 }
 
+/* The outputs of mac_rows_2x2: rows 2k, 2k+1 of two columns (o and o + rows) per pair.
+ * Apart, so that its loop keeps the clamp and the channel values in registers. */
+TG_NOINLINE static void requant_pairs(const int32_t *acc, int32_t pairs, const int32_t *mult, const int32_t *shift,
+                                      int32_t step, tg_out_params p, int8_t *o, int32_t rows) {
+  for (int32_t k = 0; k < pairs; ++k, acc += 4, o += 2, mult += 2 * step, shift += 2 * step) {
+    const tg_channel_requant c0 = tg_channel_requant_of(mult[0], shift[0]);
+    o[0] = tg_requant_channel_s8(acc[0], c0, p);
+    o[rows] = tg_requant_channel_s8(acc[1], c0, p);
+    const tg_channel_requant c1 = tg_channel_requant_of(mult[step], shift[step]);
+    o[1] = tg_requant_channel_s8(acc[2], c1, p);
+    o[1 + rows] = tg_requant_channel_s8(acc[3], c1, p);
+  }
+}
+
 tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t *bias, int32_t rows,
                              int32_t cols, int32_t depth, const tg_quant_args *q, int8_t *out) {
   if (rows < 1 || cols < 1 || depth < 1 || depth > TG_MAX_ACCUM_DEPTH || q->filter_offset != 0) {
@@ -113,6 +198,15 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     const int8_t *x = rhs + (size_t)c * (size_t)depth;
     int8_t *o = out + (size_t)c * (size_t)rows;
     int32_t r = 0;
+    if ((depth & 3) == 0) { /* no tail: whole runs of row pairs per call */
+      int32_t acc[4 * TG_ROW_PAIRS];
+      for (; r + 1 < rows;) {
+        const int32_t pairs = (rows - r) / 2 < TG_ROW_PAIRS ? (rows - r) / 2 : TG_ROW_PAIRS;
+        mac_rows_2x2(acc, lhs + (size_t)r * (size_t)depth, x, depth, bias + r, pairs);
+        requant_pairs(acc, pairs, mult + r * step, shift + r * step, step, p, o + r, rows);
+        r += 2 * pairs;
+      }
+    }
     for (; r + 1 < rows; r += 2) {
       int32_t a[4] = {bias[r], bias[r], bias[r + 1], bias[r + 1]};
       mac_2x2(lhs + (size_t)r * (size_t)depth, x, depth, a);
