@@ -21,6 +21,8 @@
 #   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
 #                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
 #                  mps2-an385/soft
+#   boards-test-opt  the opt kernel set's unit test and golden conformance on mps2-an386/hard
+#                  and mps2-an385/soft (also run by `make test` when engine/kernels/opt exists)
 #   boards-clean   remove firmware/build/<board>-*
 # All variables and rules of this file are prefixed TGB_ so that it can be included
 # beside the engine's host build.
@@ -86,7 +88,7 @@ TGB_SELFTEST_ELF := $(TGB_BUILD)/tg_selftest.elf
 TGB_HARNESS_ELF := $(TGB_BUILD)/tg_harness.elf
 TGB_QEMU_EXEC := $(TGB_FW)/scripts/qemu-exec.sh
 
-.PHONY: selftest selftest-all harness harness-all board-tests board-host-tests no-heap-check qemu-golden boards-test boards-clean
+.PHONY: selftest selftest-all harness harness-all board-tests board-host-tests no-heap-check qemu-golden boards-test boards-test-opt boards-clean
 
 $(TGB_BUILD)/obj/%.o: $(TGB_FW)/%.c $(TGB_BUILD)/gen/tg_ops_list.h
 	@mkdir -p $(dir $@)
@@ -219,11 +221,26 @@ boards-test:
 	    $(MAKE) --no-print-directory -s -f $(TGB_MK) qemu-golden BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=$(KERNELS) $(if $(SHARED),SHARED=$(SHARED)); \
 	done
 
+# The opt kernel set on the same two boards (DSP assembly/ACLE on the M4F, the portable C
+# path on the M3): its unit test against the reference kernels and the golden conformance.
+# Part of CI once engine/kernels/opt holds sources.
+boards-test-opt:
+	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
+	  $(MAKE) --no-print-directory -s -f $(TGB_MK) BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt \
+	    $(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.elf; \
+	  log=$(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.log; \
+	  bash $(TGB_QEMU_EXEC) $${v%/*} $(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.elf > $$log 2>&1 \
+	    || { cat $$log; echo "$${v}: test_opt_kernels FAILED"; exit 1; }; \
+	  echo "$${v} opt: $$(tail -n 1 $$log)"; \
+	  TG_GOLDEN_SAMPLES=$${TG_GOLDEN_SAMPLES:-$(TGB_CI_SAMPLES)} \
+	    $(MAKE) --no-print-directory -s -f $(TGB_MK) qemu-golden BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt $(if $(SHARED),SHARED=$(SHARED)); \
+	done
+
 boards-clean:
 	rm -rf $(foreach b,$(TGB_BOARDS),$(TGB_FW)/build/$(b)-*)
 
 # firmware/Makefile's `make test` runs the targets listed here after the host checks.
-BOARD_TEST_TARGETS += boards-test
+BOARD_TEST_TARGETS += boards-test $(if $(wildcard $(TGB_FW)/engine/kernels/opt/*.c),boards-test-opt)
 
 # On its own: `make -f firmware/boards.mk` runs the self-test. Included after other
 # targets: keep the includer's default goal; included first: let its next target become it.
