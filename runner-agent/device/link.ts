@@ -1,0 +1,301 @@
+// Request/response over a transport: sequence numbers, a window of outstanding requests
+// (count and bytes, as HELLO allows), a timeout per request, retransmission with the SAME
+// seq (the device answers a duplicate from its cache instead of executing twice), and
+// reassembly of segmented responses. Never hangs: every request ends in a response, a
+// DeviceTimeoutError, or the transport's close.
+
+import { DeviceError, ProtocolError } from '../protocol/errors.ts';
+import { FrameParser } from '../protocol/frame-parser.ts';
+import {
+  encodeFrame,
+  LOG_TYPE,
+  MAX_FRAME_BYTES,
+  RESPONSE_BIT,
+  STREAM_FIRST,
+  type Frame,
+} from '../protocol/frame.ts';
+import { cmdName, decodeLog, responseBody, type LogLine } from '../protocol/messages.ts';
+import { SegmentAssembler } from '../protocol/segments.ts';
+import type { Transport } from '../transport/transport.ts';
+import { ClientError, DeviceTimeoutError } from './errors.ts';
+
+export interface LinkOptions {
+  /**
+   * Line rate, bytes per second: a request's timer first allows for the bytes queued ahead
+   * of it, then restarts when the transport has taken the frame. Default 11520.
+   */
+  bytesPerSecond?: number;
+  /** Retransmissions after the first attempt. Default 3 (docs/protocol.md section 5). */
+  retries?: number;
+  onLog?: (line: LogLine) => void;
+  /** A frame dropped by the parser (noise, CRC); default ignored, counted in stats. */
+  onLineError?: (error: ProtocolError) => void;
+}
+
+export interface LinkStats {
+  requests: number;
+  retransmits: number;
+  /** Responses for no outstanding request: duplicates and answers to retransmissions. */
+  staleResponses: number;
+  framesIn: number;
+  lineErrors: number;
+  discardedBytes: number;
+  bytesOut: number;
+  bytesIn: number;
+}
+
+export interface Prepared {
+  type: number;
+  seq: number;
+  frame: Uint8Array;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+  /** Retransmissions for this request; default the link's. */
+  retries?: number;
+  /** Segmented response: the largest body accepted. */
+  segmentedMaxBody?: number;
+}
+
+interface Pending {
+  req: Prepared;
+  name: string;
+  opts: RequestOptions;
+  attempts: number;
+  timer?: NodeJS.Timeout;
+  assembler?: SegmentAssembler;
+  resolve: (body: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+interface Waiter {
+  bytes: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class RequestLink {
+  readonly stats: LinkStats = {
+    requests: 0,
+    retransmits: 0,
+    staleResponses: 0,
+    framesIn: 0,
+    lineErrors: 0,
+    discardedBytes: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+  };
+  /** Limits from HELLO; before it, one request at a time and the v1 maximum frame. */
+  maxFrame = MAX_FRAME_BYTES;
+  window = 1;
+  rxBuffer = Number.POSITIVE_INFINITY;
+  /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
+  onStream: ((frame: Frame) => void) | undefined;
+
+  private readonly transport: Transport;
+  private readonly retries: number;
+  private readonly bytesPerSecond: number;
+  private readonly onLog: (line: LogLine) => void;
+  private readonly parser: FrameParser;
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters: Waiter[] = [];
+  /** Requests and encoded bytes sent (or about to be) and not yet answered. */
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private nextSeq = 0;
+  private closedBy: Error | undefined;
+
+  constructor(transport: Transport, options: LinkOptions = {}) {
+    this.transport = transport;
+    this.retries = options.retries ?? 3;
+    this.bytesPerSecond = options.bytesPerSecond ?? 11520;
+    this.onLog = options.onLog ?? (() => {});
+    // The device never sends more than v1's maximum (decodeHello refuses a larger one).
+    this.parser = new FrameParser({
+      maxFrameBytes: MAX_FRAME_BYTES,
+      onFrame: (f) => this.onFrame(f),
+      onError: options.onLineError ?? (() => {}),
+    });
+    transport.on('data', (chunk) => {
+      this.stats.bytesIn += chunk.length;
+      this.parser.push(chunk);
+      this.stats.framesIn = this.parser.stats.frames;
+      this.stats.lineErrors = this.parser.stats.errors;
+      this.stats.discardedBytes = this.parser.stats.discardedBytes;
+    });
+    transport.on('close', (e) =>
+      this.shutdown(
+        new ClientError('closed', `link closed${e ? `: ${e.message}` : ''}`, { cause: e }),
+      ),
+    );
+    // A leading delimiter ends whatever noise the device may have half-received.
+    this.rawWrite(new Uint8Array([0])).catch(() => {});
+  }
+
+  /** Sets the limits announced by HELLO. */
+  setLimits(maxFrame: number, window: number, rxBuffer: number): void {
+    this.maxFrame = maxFrame;
+    this.window = window;
+    this.rxBuffer = rxBuffer;
+    this.wake();
+  }
+
+  /** Allocates a seq and encodes the frame; send() it now or later (in allocation order). */
+  prepare(type: number, payload: Uint8Array): Prepared {
+    const seq = this.nextSeq;
+    this.nextSeq = (this.nextSeq + 1) & 0xffff;
+    return { type, seq, frame: encodeFrame({ type, seq, payload }, this.maxFrame) };
+  }
+
+  request(type: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
+    return this.send(this.prepare(type, payload), opts);
+  }
+
+  /**
+   * Sends a prepared request (again, for a re-request with the same seq) and resolves with
+   * the response body after the status; a non-zero status rejects with DeviceError.
+   */
+  async send(req: Prepared, opts: RequestOptions): Promise<Uint8Array> {
+    const name = cmdName(req.type);
+    await this.acquire(req.frame.length, name);
+    return new Promise((resolve, reject) => {
+      const p: Pending = { req, name, opts, attempts: 0, resolve, reject };
+      if (opts.segmentedMaxBody !== undefined) {
+        p.assembler = new SegmentAssembler(
+          `${name} response`,
+          this.maxFrame,
+          opts.segmentedMaxBody,
+        );
+      }
+      const clash = this.pending.get(req.seq);
+      if (clash) this.finish(clash, new ClientError('closed', `${name}: seq ${req.seq} reused`));
+      this.pending.set(req.seq, p);
+      this.stats.requests++;
+      this.transmit(p);
+    });
+  }
+
+  /** Fails every outstanding request and refuses new ones; does not close the transport. */
+  shutdown(error: Error): void {
+    if (this.closedBy) return;
+    this.closedBy = error;
+    for (const p of [...this.pending.values()]) this.finish(p, error);
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  /** Drops any half-received frame (after a device reset). */
+  resetParser(): void {
+    this.parser.reset();
+  }
+
+  private transmit(p: Pending): void {
+    p.attempts++;
+    const attempt = p.attempts;
+    if (attempt > 1) this.stats.retransmits++;
+    // Until the transport has taken the frame, allow for everything queued ahead of it (a
+    // paced line or a full pty); a transport that never takes it still times out.
+    const queued = (this.inFlightBytes * 1000) / this.bytesPerSecond;
+    this.arm(p, p.opts.timeoutMs + queued);
+    this.rawWrite(p.req.frame, p).then(
+      () => {
+        if (p.attempts === attempt && this.pending.get(p.req.seq) === p)
+          this.arm(p, p.opts.timeoutMs);
+      },
+      () => {},
+    );
+  }
+
+  private arm(p: Pending, ms: number): void {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => this.onTimeout(p), ms);
+  }
+
+  private async rawWrite(bytes: Uint8Array, p?: Pending): Promise<void> {
+    this.stats.bytesOut += bytes.length;
+    try {
+      await this.transport.write(bytes);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (p) this.finish(p, err);
+      throw err;
+    }
+  }
+
+  private onTimeout(p: Pending): void {
+    if (this.pending.get(p.req.seq) !== p) return;
+    if (p.attempts <= (p.opts.retries ?? this.retries)) this.transmit(p);
+    else this.finish(p, new DeviceTimeoutError(p.name, p.req.seq, p.attempts, p.opts.timeoutMs));
+  }
+
+  private onFrame(f: Frame): void {
+    if (f.type === LOG_TYPE) {
+      try {
+        this.onLog(decodeLog(f.payload));
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+      }
+      return;
+    }
+    if (f.type >= STREAM_FIRST) {
+      this.onStream?.(f);
+      return;
+    }
+    if (!(f.type & RESPONSE_BIT)) return;
+    const p = this.pending.get(f.seq);
+    if (!p || (p.req.type | RESPONSE_BIT) !== f.type) {
+      this.stats.staleResponses++;
+      return;
+    }
+    try {
+      const body = responseBody(p.name, f.payload);
+      if (!p.assembler) {
+        this.finish(p, undefined, body);
+        return;
+      }
+      const whole = p.assembler.add(body);
+      if (whole) this.finish(p, undefined, whole);
+    } catch (e) {
+      if (e instanceof DeviceError || e instanceof ProtocolError) this.finish(p, e);
+      else throw e;
+    }
+  }
+
+  private finish(p: Pending, error: Error | undefined, body?: Uint8Array): void {
+    clearTimeout(p.timer);
+    if (this.pending.get(p.req.seq) !== p) return;
+    this.pending.delete(p.req.seq);
+    this.inFlight--;
+    this.inFlightBytes -= p.req.frame.length;
+    if (error) p.reject(error);
+    else p.resolve(body ?? new Uint8Array(0));
+    this.wake();
+  }
+
+  private fits(bytes: number): boolean {
+    if (this.inFlight === 0) return true;
+    return this.inFlight < this.window && this.inFlightBytes + bytes <= this.rxBuffer;
+  }
+
+  /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
+  private acquire(bytes: number, name: string): Promise<void> {
+    if (this.closedBy) {
+      return Promise.reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
+    }
+    if (this.waiters.length === 0 && this.fits(bytes)) {
+      this.inFlight++;
+      this.inFlightBytes += bytes;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ bytes, resolve, reject }));
+  }
+
+  private wake(): void {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0].bytes)) {
+      const w = this.waiters.shift() as Waiter;
+      this.inFlight++;
+      this.inFlightBytes += w.bytes;
+      w.resolve();
+    }
+  }
+}
