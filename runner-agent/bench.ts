@@ -89,6 +89,7 @@ export async function runBench(
     (s) =>
       dev.upload(req.model, {
         signal: s,
+        macs: analysis.totals.macs,
         onProgress: (f) => {
           const pct = Math.floor(f * 100);
           if (pct >= lastPct + 10 || (pct === 100 && lastPct !== 100)) {

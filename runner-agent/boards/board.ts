@@ -59,7 +59,11 @@ export interface Device {
   /** Uploads and loads the model; `onProgress` gets the fraction sent (0..1). */
   upload(
     model: Uint8Array,
-    opts?: StepOptions & { onProgress?: (fraction: number) => void },
+    opts?: StepOptions & {
+      onProgress?: (fraction: number) => void;
+      /** The model's MACs: sizes the device's invoke and evaluation timeouts. */
+      macs?: number;
+    },
   ): Promise<LoadedModel>;
   setInput(index: number, bytes: Uint8Array, opts?: StepOptions): Promise<void>;
   invoke(warmup: number, repeats: number, opts?: StepOptions): Promise<InvokeTicks>;
