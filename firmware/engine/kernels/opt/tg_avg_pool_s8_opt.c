@@ -35,7 +35,7 @@ tg_status tg_avg_pool_s8_opt(const tg_pool_args *a, int32_t act_min, int32_t act
         const int32_t kx1 = a->filter_w < in.w - in_x0 ? a->filter_w : in.w - in_x0;
         if (ky1 <= ky0 || kx1 <= kx0) return TG_ERR_SHAPE;
         const int32_t count = (ky1 - ky0) * (kx1 - kx0);
-        const int8_t *x0 = input + ((size_t)(b * in.h + in_y0 + ky0) * in.w + in_x0 + kx0) * c;
+        const int8_t *x0 = input + ((int64_t)(b * in.h + in_y0 + ky0) * in.w + in_x0 + kx0) * c;
         const int32_t nx = kx1 - kx0, row_step = in.w * c;
         int32_t ch = 0;
         for (; ch + 4 <= c; ch += 4) {

@@ -56,13 +56,15 @@ static void im2col(const tg_conv_args *a, const int8_t *input, int32_t b, int32_
       fill_s8(col, zero_point, row);
       continue;
     }
-    const int8_t *x = input + ((size_t)(b * in.h + in_y0 + a->dilation_h * ky) * in.w + in_x0) * c;
+    /* the row's first in-image tap (never an address before the input) */
+    const int8_t *x = input + ((int64_t)(b * in.h + in_y0 + a->dilation_h * ky) * in.w + in_x0 +
+                               (int64_t)a->dilation_w * kx0) * c;
     fill_s8(col, zero_point, kx0 * c);
     if (a->dilation_w == 1) {
-      copy_s8(col + kx0 * c, x + kx0 * c, (kx1 - kx0) * c);
+      copy_s8(col + kx0 * c, x, (kx1 - kx0) * c);
     } else {
       for (int32_t kx = kx0; kx < kx1; ++kx) {
-        copy_s8(col + kx * c, x + kx * a->dilation_w * c, c);
+        copy_s8(col + kx * c, x + (kx - kx0) * a->dilation_w * c, c);
       }
     }
     fill_s8(col + kx1 * c, zero_point, (kw - kx1) * c);

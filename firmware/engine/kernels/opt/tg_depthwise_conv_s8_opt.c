@@ -275,7 +275,7 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
         const int32_t ny = ky1 > ky0 && kx1 > kx0 ? ky1 - ky0 : 0, nx = kx1 - kx0;
         const int8_t *x = input, *w = filter; /* no in-image tap: the bias alone, nothing read */
         if (ny > 0) {
-          x = input + ((size_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
+          x = input + ((int64_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
           w = filter + (size_t)(ky0 * fl.w + kx0) * c;
         }
         /* taps_3x3_4ch's condition: every tap of a 3x3 window in the image, dilation 1 */
