@@ -242,6 +242,10 @@ boards-clean:
 # firmware/Makefile's `make test` runs the targets listed here after the host checks.
 BOARD_TEST_TARGETS += boards-test $(if $(wildcard $(TGB_FW)/engine/kernels/opt/*.c),boards-test-opt)
 
+# The serial-protocol firmware (tg_agent.elf, the host virtual board, their tests): adds
+# proto-test to BOARD_TEST_TARGETS.
+include $(TGB_FW)/protocol/protocol.mk
+
 # On its own: `make -f firmware/boards.mk` runs the self-test. Included after other
 # targets: keep the includer's default goal; included first: let its next target become it.
 ifeq ($(firstword $(MAKEFILE_LIST)),$(TGB_MK))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a device that puts its serial line on a pseudo-terminal (QEMU -serial pty, or
-# tg_virtual_board --pty), finds the pty's path in its stderr, and runs the protocol client
+# tg_virtual_board --pty), finds the pty's path in its output, and runs the protocol client
 # on it; then stops the device (only the process this script started).
 #   serial_smoke.sh CLIENT [CLIENT_ARGS...] -- DEVICE_CMD [ARGS...]
 # Exit status: the client's (124 when no pty path appeared within 10 s).
@@ -10,7 +10,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do client+=("$1"); shift; done
 [ $# -gt 1 ] || { echo "usage: serial_smoke.sh CLIENT [ARGS] -- DEVICE_CMD [ARGS]" >&2; exit 64; }
 shift
 log=$(mktemp)
-"$@" 2>"$log" >/dev/null </dev/null &
+"$@" >"$log" 2>&1 </dev/null &
 dev=$!
 cleanup() { kill "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT

@@ -153,8 +153,8 @@ int main(int argc, char **argv) {
   }
 
   if (pings > 0) {
-    static uint8_t pl[TG_PAYLOAD_MAX - 8];
-    const size_t n = sizeof pl; /* the echo fills the response frame: 8 bytes of counters */
+    static uint8_t pl[TG_PAYLOAD_MAX - 10];
+    const size_t n = sizeof pl; /* the echo fills the response: status and counters take 10 bytes */
     double start = now_s();
     for (long k = 0; k < pings; ++k) {
       for (size_t i = 0; i < n; ++i) pl[i] = (uint8_t)(i * 7u + (size_t)k);
