@@ -50,7 +50,12 @@ export async function chooseBaseline(q: BaselineQuery): Promise<BaselineDecision
     q.mode === 'history'
       ? { source: 'missing', error: `baseline mode history: ${why}` }
       : { source: 'remeasure', note: `baseline re-measured: ${why}` };
-  if (q.history === undefined) return unusable('no history store to read results from');
+  if (q.history === undefined) {
+    // Without a store (the CLI, a first run) re-measuring is simply the way: no note.
+    return q.mode === 'auto'
+      ? { source: 'remeasure' }
+      : unusable('no history store to read results from');
+  }
 
   let found: ResultDocument | null = null;
   let at = '';

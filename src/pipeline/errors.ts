@@ -15,6 +15,8 @@ export type PipelineErrorCode =
   | 'bad-option'
   /** A configured path leaves the repository (`../`, absolute). */
   | 'bad-path'
+  /** With a head ref: the configuration file does not exist at that commit. */
+  | 'config-missing'
   /** A result document could not be written. */
   | 'write-failed';
 

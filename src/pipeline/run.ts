@@ -10,10 +10,11 @@ import { analyzeModel } from '../model/analysis.ts';
 import { readModel } from '../model/reader.ts';
 import { escapeText, render } from '../report/index.ts';
 import type { BaselineMode } from '../schema/config-types.ts';
-import { loadConfigFile } from '../schema/load.ts';
+import { loadConfigFile, parseConfigText } from '../schema/load.ts';
 import type { ResultDocument } from '../schema/result-types.ts';
 import type { HistoryStore } from './baseline.ts';
 import { PipelineError, messageOf } from './errors.ts';
+import { commitOf, fileAt } from './git.ts';
 import { measureEntry, type BenchFn, type MeasureContext } from './measure.ts';
 import { plan } from './plan.ts';
 import { resolveModels, type ResolvedModel } from './resolve.ts';
@@ -73,7 +74,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const log = opts.log ?? (() => {});
   const repoDir = path.resolve(opts.repoDir);
   const configFile = path.resolve(repoDir, opts.configPath);
-  const config = loadConfigFile(configFile);
+  const config = await loadConfig(repoDir, configFile, opts.headRef);
   const mode = opts.baselineMode ?? config.baseline.mode;
   if (!MODES.includes(mode)) {
     throw new PipelineError(
@@ -161,6 +162,24 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   await writeReport(outDir, markdown);
   log(`verdict ${comparison.verdict}; results in ${outDir}`);
   return { comparison, markdown, results, skipped, verdict: comparison.verdict, outDir };
+}
+
+/**
+ * The configuration the head commit carries: the file on disk for the work tree, the blob
+ * at headRef otherwise (so that a PR's budget or model list change is the one applied).
+ */
+async function loadConfig(repoDir: string, configFile: string, headRef?: string) {
+  if (headRef === undefined) return loadConfigFile(configFile);
+  const rel = path.relative(repoDir, configFile);
+  const sha = await commitOf(repoDir, headRef);
+  const bytes = rel.startsWith('..') ? null : await fileAt(repoDir, sha, rel);
+  if (bytes === null) {
+    throw new PipelineError(
+      'config-missing',
+      `${rel}: no such file at head ${headRef} (${sha.slice(0, 12)})`,
+    );
+  }
+  return parseConfigText(Buffer.from(bytes).toString('utf8'), `${rel}@${headRef}`);
 }
 
 /** Why a model needs no measurement, or null when it does. */

@@ -117,7 +117,7 @@ test('nothing stored: auto re-measures, history mode reports the baseline missin
   );
   const none = await chooseBaseline({ ...query, mode: 'history' });
   assert.match(none.source === 'missing' ? none.error : '', /no history store/);
-  assert.equal((await chooseBaseline({ ...query, mode: 'auto' })).source, 'remeasure');
+  assert.deepEqual(await chooseBaseline({ ...query, mode: 'auto' }), { source: 'remeasure' });
 });
 
 test('a failing or lying store is a reason to re-measure, not a crash', async () => {
