@@ -160,6 +160,12 @@ export class RequestLink {
     const name = cmdName(req.type);
     await this.acquire(req.frame.length, name);
     return new Promise((resolve, reject) => {
+      if (this.closedBy) {
+        this.inFlight--;
+        this.inFlightBytes -= req.frame.length;
+        reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
+        return;
+      }
       const p: Pending = { req, name, opts, attempts: 0, resolve, reject };
       if (opts.segmentedMaxBody !== undefined) {
         p.assembler = new SegmentAssembler(
