@@ -1,8 +1,10 @@
 /* A minimal host side of the serial protocol for the firmware's own smoke tests (the real
  * host side is runner-agent/, in TypeScript): opens a tty raw, sends HELLO until the device
  * answers (boot), prints its facts, optionally checks the build hash, and measures the link
- * with PINGs that carry a full frame each way.
- *   tg_proto_client --tty PATH [--expect-hash HEX] [--throughput N] */
+ * with PINGs that carry a full frame each way; with a model: uploads it (a window of chunks),
+ * runs INVOKE and prints the per-layer ticks, and streams an evaluation of random samples.
+ *   tg_proto_client --tty PATH [--expect-hash HEX] [--throughput N] [--model FILE]
+ *                   [--repeats R] [--eval N] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +80,195 @@ static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); 
 static uint32_t rd32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
+static void le32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- pipelined use: frames sent without waiting, responses collected as they come ---- */
+static uint16_t next_seq = 1000;
+static uint8_t frame_pl[TG_FRAME_MAX];
+static size_t frame_len;
+static uint8_t frame_type;
+
+static int send_frame(uint8_t type, uint16_t seq, const uint8_t *pl, size_t n) {
+  static uint8_t wire[TG_FRAME_ENC_MAX];
+  size_t m = tg_frame_build(type, seq, pl, n, wire, sizeof wire);
+  return m == 0 ? -1 : write_all(wire, m);
+}
+
+/* The next frame other than LOG, into frame_pl; -1 after timeout_s without one. */
+static uint8_t pending[8192];
+static size_t pending_len, pending_pos;
+static int recv_frame(double timeout_s) {
+  double end = now_s() + timeout_s;
+  for (;;) {
+    while (pending_pos < pending_len) {
+      tg_frame f;
+      if (!tg_frame_rx_push(&rx, pending[pending_pos++], &f) || f.type == 0xFF) continue;
+      memcpy(frame_pl, f.payload, f.len);
+      frame_len = f.len;
+      frame_type = f.type;
+      return 0;
+    }
+    double left = end - now_s();
+    if (left <= 0) return -1;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, (int)(left * 1000.0) + 1) <= 0) continue;
+    ssize_t r = read(fd, pending, sizeof pending);
+    pending_len = r > 0 ? (size_t)r : 0;
+    pending_pos = 0;
+  }
+}
+
+static uint8_t body[16384];
+/* A segmented response of type | 0x80 into body; returns its length, or -1. */
+static long recv_body(uint8_t type, double timeout_s) {
+  size_t len = 0;
+  for (;;) {
+    if (recv_frame(timeout_s) != 0) return -1;
+    if (frame_type != (type | 0x80u)) continue;
+    if (rd16(frame_pl) != 0) {
+      fprintf(stderr, "tg_proto_client: request %#x failed: status %#x: %.*s\n", type, rd16(frame_pl),
+              (int)(frame_len > 4 ? frame_len - 4 : 0), (const char *)frame_pl + 4);
+      return -1;
+    }
+    size_t n = frame_len - 10;
+    if (len + n > sizeof body) return -1;
+    memcpy(body + len, frame_pl + 10, n);
+    len += n;
+    if (rd16(frame_pl + 2) + 1u == rd16(frame_pl + 4)) return (long)len;
+  }
+}
+
+static int run_model(const char *path, unsigned repeats, unsigned eval_count) {
+  static uint8_t model[1u << 24];
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "tg_proto_client: cannot open %s\n", path);
+    return 66;
+  }
+  size_t size = fread(model, 1, sizeof model, f);
+  fclose(f);
+  uint8_t pl[TG_PAYLOAD_MAX];
+  le32(pl, (uint32_t)size);
+  le32(pl + 4, tg_crc32(model, size));
+  if (transact(0x02, next_seq++, pl, 8, 2.0, 6.0) != 0 || rd16(reply) != 0) {
+    fprintf(stderr, "tg_proto_client: UPLOAD_BEGIN failed: %.*s\n", (int)(reply_len > 4 ? reply_len - 4 : 0),
+            (const char *)reply + 4);
+    return 1;
+  }
+  /* A window of 8 chunks in flight (HELLO's window). */
+  double t0 = now_s();
+  int outstanding = 0;
+  const size_t chunk = TG_PAYLOAD_MAX - 4;
+  for (size_t off = 0; off < size || outstanding > 0;) {
+    if (off < size && outstanding < 8) {
+      size_t n = size - off < chunk ? size - off : chunk;
+      le32(pl, (uint32_t)off);
+      memcpy(pl + 4, model + off, n);
+      if (send_frame(0x03, next_seq++, pl, 4 + n) != 0) return 1;
+      off += n;
+      ++outstanding;
+      continue;
+    }
+    if (recv_frame(5.0) != 0 || frame_type != 0x83 || rd16(frame_pl) != 0) {
+      fprintf(stderr, "tg_proto_client: UPLOAD_CHUNK not acknowledged\n");
+      return 1;
+    }
+    --outstanding;
+  }
+  double up_s = now_s() - t0;
+  if (send_frame(0x04, next_seq++, NULL, 0) != 0) return 1;
+  long n = recv_body(0x04, 30.0);
+  if (n < 16) return 1;
+  unsigned layers = rd16(body + 12);
+  printf("upload: %zu bytes in %.3f s (%.0f bytes/s); arena used %u bytes; %u layers:", size, up_s,
+         (double)size / up_s, rd32(body + 4), layers);
+  size_t off = 16 + layers;
+  for (unsigned i = 0; i < layers && off + 2 <= (size_t)n; ++i) {
+    unsigned len = rd16(body + off);
+    printf(" %.*s(%u)", (int)len, (const char *)body + off + 2, body[16 + i]);
+    off += 2 + len;
+  }
+  printf("\n");
+
+  if (repeats > 0) {
+    pl[0] = 1;
+    pl[1] = 0;
+    pl[2] = (uint8_t)repeats;
+    pl[3] = (uint8_t)(repeats >> 8);
+    t0 = now_s();
+    if (send_frame(0x06, next_seq++, pl, 4) != 0) return 1;
+    n = recv_body(0x06, 600.0);
+    if (n < 12) return 1;
+    double inv_s = now_s() - t0;
+    unsigned r = rd16(body + 2), l = rd16(body + 4);
+    int identical = 1;
+    for (unsigned k = 1; k < r; ++k)
+      if (memcmp(body + 12, body + 12 + 4u * k * (l + 1u), 4u * (l + 1u)) != 0) identical = 0;
+    printf("invoke: 1 warm-up + %u repeats in %.3f s wall; ticks of repeat 0 (tick_hz %u):", r, inv_s,
+           rd32(body + 8));
+    for (unsigned i = 0; i <= l; ++i) printf(" %u", rd32(body + 12 + 4 * i));
+    uint32_t spread = 0;
+    for (unsigned i = 0; i <= l; ++i) {
+      uint32_t lo = UINT32_MAX, hi = 0;
+      for (unsigned k = 0; k < r; ++k) {
+        uint32_t v = rd32(body + 12 + 4u * (k * (l + 1u) + i));
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      spread = hi - lo > spread ? hi - lo : spread;
+    }
+    printf(" (last: total); repeats identical: %s (largest spread of one layer: %u ticks)\n",
+           identical ? "yes" : "no", spread);
+  }
+
+  if (eval_count > 0) {
+    le32(pl, eval_count);
+    if (transact(0x08, next_seq++, pl, 4, 2.0, 6.0) != 0 || rd16(reply) != 0) return 1;
+    uint32_t in_bytes = rd32(reply + 2);
+    const uint32_t max_chunk = TG_PAYLOAD_MAX - 9;
+    unsigned results = 0, acks_due = 0;
+    uint32_t sample = 0, soff = 0;
+    t0 = now_s();
+    /* Keep up to 8 requests unanswered: the next sample is on the wire while one computes. */
+    while (results < eval_count) {
+      if (sample < eval_count && acks_due < 8) {
+        uint32_t len = in_bytes - soff < max_chunk ? in_bytes - soff : max_chunk;
+        le32(pl, sample);
+        le32(pl + 4, soff);
+        pl[8] = soff + len == in_bytes;
+        for (uint32_t i = 0; i < len; ++i) pl[9 + i] = (uint8_t)((soff + i) * 13u + sample * 101u);
+        if (send_frame(0x09, next_seq++, pl, 9 + len) != 0) return 1;
+        ++acks_due;
+        soff += len;
+        if (soff == in_bytes) {
+          soff = 0;
+          ++sample;
+        }
+        continue;
+      }
+      if (recv_frame(120.0) != 0) {
+        fprintf(stderr, "tg_proto_client: evaluation stalled after %u results\n", results);
+        return 1;
+      }
+      if (frame_type == 0x89) {
+        if (rd16(frame_pl) != 0) {
+          fprintf(stderr, "tg_proto_client: EVAL_SAMPLE failed: %.*s\n", (int)(frame_len - 4), (const char *)frame_pl + 4);
+          return 1;
+        }
+        --acks_due;
+      } else if (frame_type == 0xC1) {
+        if (rd16(frame_pl + 4) != 0) return 1;
+        ++results;
+      }
+    }
+    double ev_s = now_s() - t0;
+    printf("eval: %u samples of %u bytes in %.3f s: %.2f samples/s\n", eval_count, in_bytes, ev_s,
+           (double)eval_count / ev_s);
+  }
+  return 0;
+}
 
 /* Prints "name=value" for one str field; advances *off; -1 when it runs past the reply. */
 static int print_str(const char *name, size_t *off) {
@@ -91,11 +282,15 @@ static int print_str(const char *name, size_t *off) {
 
 int main(int argc, char **argv) {
   const char *tty = NULL, *expect = NULL;
-  long pings = 0;
+  long pings = 0, repeats = 0, eval_count = 0;
+  const char *model = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--tty") == 0) tty = argv[i + 1];
     else if (strcmp(argv[i], "--expect-hash") == 0) expect = argv[i + 1];
     else if (strcmp(argv[i], "--throughput") == 0) pings = strtol(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--model") == 0) model = argv[i + 1];
+    else if (strcmp(argv[i], "--repeats") == 0) repeats = strtol(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--eval") == 0) eval_count = strtol(argv[i + 1], NULL, 10);
     else {
       fprintf(stderr, "tg_proto_client: unknown option %s\n", argv[i]);
       return 64;
@@ -170,6 +365,7 @@ int main(int argc, char **argv) {
            "(%.0f bytes/s both ways); dropped frames on the device: %u\n",
            pings, n, s, bytes / s, 2.0 * bytes / s, rd32(reply + 6));
   }
+  int rc = model != NULL ? run_model(model, (unsigned)repeats, (unsigned)eval_count) : 0;
   close(fd);
-  return 0;
+  return rc;
 }
