@@ -172,7 +172,11 @@ export async function runBench(
   const totalStats = tickStats(ticks.repeats.map((r) => toUnits(scale, r.total)));
 
   const notes: string[] = [];
-  if (spec.kind === 'emulated') {
+  if (facts.board === 'host') {
+    notes.push(
+      `measured on the host virtual board standing in for ${spec.id}: its ticks are the host build's, a test figure, not the board's`,
+    );
+  } else if (spec.kind === 'emulated') {
     notes.push(
       `emulated on QEMU ${spec.machine} with -icount shift=0: instruction counts (${scale.perTick} per timer tick), not cycles; microseconds modelled at ${spec.clockHz} Hz, one instruction per cycle`,
     );

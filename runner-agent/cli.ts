@@ -18,7 +18,7 @@ import { runBenchInProcess } from './inprocess.ts';
 
 const USAGE = `usage:
   tinyml-agent serve [--inventory F] [--host H --port P | --socket PATH] [--token-file F]
-                     [--state F] [--kernels ref|opt] [--virtual-board [PATH]] [--timeout-scale X]
+                     [--state F] [--kernels ref|opt] [--virtual | --virtual-board PATH] [--timeout-scale X]
   tinyml-agent boards [--url U | --socket PATH] [--token-file F] [--json]
   tinyml-agent bench --board ID --model M [--dataset D] [--repeats N] [--warmup N] [--limit N]
                      [--json] [--inventory F | --url U | --socket PATH --token-file F]`;
@@ -56,14 +56,11 @@ function factoryOptions(
     image: { kernels },
     timeoutScale: scale,
     log,
-    ...(v['virtual-board'] !== undefined
-      ? {
-          virtual:
-            typeof v['virtual-board'] === 'string' && v['virtual-board']
-              ? { program: v['virtual-board'] }
-              : {},
-        }
-      : {}),
+    ...(typeof v['virtual-board'] === 'string'
+      ? { virtual: { program: v['virtual-board'] } }
+      : v.virtual
+        ? { virtual: {} }
+        : {}),
   };
 }
 
@@ -85,6 +82,7 @@ export async function main(
         state: { type: 'string' },
         kernels: { type: 'string' },
         'virtual-board': { type: 'string' },
+        virtual: { type: 'boolean' },
         'timeout-scale': { type: 'string' },
         board: { type: 'string' },
         model: { type: 'string' },

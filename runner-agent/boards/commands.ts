@@ -47,7 +47,7 @@ export interface CommandResult {
  * Runs the board's `flash` or `reset` command from the inventory entry `board`. The
  * command itself cannot be passed in: only the values of the placeholders.
  */
-export function runBoardCommand(
+export async function runBoardCommand(
   board: RealBoard,
   which: 'flash' | 'reset',
   values: Omit<CommandValues, 'serial' | 'id'>,

@@ -69,29 +69,21 @@ export async function locateImage(
     try {
       await run(
         'make',
-        [
-          '-s',
-          '-C',
-          firmwareDir,
-          'agent-image',
-          `BOARD=${b}`,
-          `FLOAT=${float}`,
-          `KERNELS=${kernels}`,
-        ],
+        ['-s', '-C', firmwareDir, 'agent', `BOARD=${b}`, `FLOAT=${float}`, `KERNELS=${kernels}`],
         { timeout: 600_000, maxBuffer: 16 << 20 },
       );
     } catch (e) {
       const err = e as { stderr?: string; message: string };
       throw new AgentError(
         'firmware-missing',
-        `${elf}: cannot build the agent image (make agent-image BOARD=${b} FLOAT=${float} KERNELS=${kernels}): ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join(' | ')}`,
+        `${elf}: cannot build the agent image (make agent BOARD=${b} FLOAT=${float} KERNELS=${kernels}): ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join(' | ')}`,
       );
     }
   }
   if (!existsSync(elf)) {
     throw new AgentError(
       'firmware-missing',
-      `${elf}: no agent image for ${board} (build it with make -C firmware agent-image)`,
+      `${elf}: no agent image for ${board} (build it with make -C firmware agent BOARD=...)`,
     );
   }
   return { elf, hash: readHash(join(dir, 'tg_agent.hash')), variant };

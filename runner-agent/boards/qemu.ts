@@ -35,6 +35,10 @@ export function qemuArgs(machine: string, elf: string): string[] {
     'none',
     '-serial',
     'pty',
+    // The image may print through semihosting too (as the harness does); without this
+    // such a call would fault.
+    '-semihosting-config',
+    'enable=on,target=native',
   ];
 }
 
