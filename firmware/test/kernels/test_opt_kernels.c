@@ -8,9 +8,9 @@
  * per-channel multipliers, clamps, absent biases and saturating inputs; and the cases that
  * miss a fast path (grouped conv, depth multiplier > 1 with several channels, asymmetric
  * weights, pooling windows over 256 positions), which the predicates must refuse and the
- * kernels reject with TG_ERR_ARG. The same program runs on the host (portable operations,
- * sanitizers) and on the boards (ACLE/assembly on Cortex-M4). Built with KERNELS=opt; a
- * ref build has no opt kernels and says so. */
+ * kernels reject with TG_ERR_ARG. The same program runs on the host under the sanitizers
+ * (plain C inner loops), on the Cortex-M4 (ACLE and assembly loops) and on the Cortex-M3
+ * (plain C) boards. Built with KERNELS=opt; a ref build has no opt kernels and says so. */
 #include <string.h>
 
 #include "tg_kernels.h"

@@ -57,8 +57,8 @@ static void im2col(const tg_conv_args *a, const int8_t *input, int32_t b, int32_
       continue;
     }
     /* the row's first in-image tap (never an address before the input) */
-    const int8_t *x = input + ((int64_t)(b * in.h + in_y0 + a->dilation_h * ky) * in.w + in_x0 +
-                               (int64_t)a->dilation_w * kx0) * c;
+    const int8_t *x = input + ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky) * in.w + in_x0 +
+                               (ptrdiff_t)a->dilation_w * kx0) * c;
     fill_s8(col, zero_point, kx0 * c);
     if (a->dilation_w == 1) {
       copy_s8(col + kx0 * c, x, (kx1 - kx0) * c);

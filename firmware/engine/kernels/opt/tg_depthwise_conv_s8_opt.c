@@ -50,7 +50,7 @@ typedef struct {
   int32_t acc[4];
 } dw_taps;
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+#if TG_SIMD_DSP
 /* In assembly: 14 instructions per tap for 4 channels (2 LDR, 2 ADD, 2 SXTAB16, 2 SXTB16,
  * 4 SMLAxy, SUBS, BNE); gcc -Os spills the 14 live values (20 per tap). The fields of t are
  * read and updated (x, w, ny) at the byte offsets of dw_taps above. */
@@ -224,23 +224,21 @@ __attribute__((naked, noinline)) static void taps_3x3_4ch(TG_UNUSED dw_taps *t) 
       "pop {r4-r11, pc}\n");
 }
 #else
-/* The same in C with the tg_simd.h operations (portable: the host and Cortex-M3). */
+/* The same sums in plain C (the host, Cortex-M3). */
 static void taps_4ch(dw_taps *t) {
-  int32_t a0 = t->acc[0], a1 = t->acc[1], a2 = t->acc[2], a3 = t->acc[3];
+  uint32_t a0 = (uint32_t)t->acc[0], a1 = (uint32_t)t->acc[1], a2 = (uint32_t)t->acc[2], a3 = (uint32_t)t->acc[3];
+  const int32_t off = (int32_t)(int16_t)(uint16_t)((uint32_t)t->offset2 & 0xFFFFu);
   const int8_t *x = t->x, *w = t->w;
   for (int32_t ky = 0; ky < t->ny; ++ky, x += t->x_row, w += t->w_row) {
     const int8_t *xp = x, *wp = w;
     for (int32_t kx = 0; kx < t->nx; ++kx, xp += t->x_col, wp += t->w_col) {
-      const int32_t xv = tg_read_s8x4(xp), wv = tg_read_s8x4(wp);
-      const int32_t xe = tg_sxtab16(t->offset2, xv), xo = tg_sxtab16_ror8(t->offset2, xv);
-      const int32_t we = tg_sxtb16(wv), wo = tg_sxtb16_ror8(wv);
-      a0 = tg_smlabb(xe, we, a0);
-      a2 = tg_smlatt(xe, we, a2);
-      a1 = tg_smlabb(xo, wo, a1);
-      a3 = tg_smlatt(xo, wo, a3);
+      a0 += (uint32_t)((xp[0] + off) * wp[0]);
+      a1 += (uint32_t)((xp[1] + off) * wp[1]);
+      a2 += (uint32_t)((xp[2] + off) * wp[2]);
+      a3 += (uint32_t)((xp[3] + off) * wp[3]);
     }
   }
-  t->acc[0] = a0, t->acc[1] = a1, t->acc[2] = a2, t->acc[3] = a3;
+  t->acc[0] = (int32_t)a0, t->acc[1] = (int32_t)a1, t->acc[2] = (int32_t)a2, t->acc[3] = (int32_t)a3;
 }
 
 static void taps_3x3_4ch(dw_taps *t) { taps_4ch(t); }
@@ -275,7 +273,7 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
         const int32_t ny = ky1 > ky0 && kx1 > kx0 ? ky1 - ky0 : 0, nx = kx1 - kx0;
         const int8_t *x = input, *w = filter; /* no in-image tap: the bias alone, nothing read */
         if (ny > 0) {
-          x = input + ((int64_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
+          x = input + ((ptrdiff_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
           w = filter + (size_t)(ky0 * fl.w + kx0) * c;
         }
         /* taps_3x3_4ch's condition: every tap of a 3x3 window in the image, dilation 1 */

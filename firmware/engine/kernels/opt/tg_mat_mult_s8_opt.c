@@ -6,7 +6,7 @@
 #include "tg_kernels_opt.h"
 #include "tg_simd.h"
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+#if TG_SIMD_DSP
 /* acc[0..3] = a00, a01, a10, a11 (a<row><col>) += rows w, w + depth against columns x,
  * x + depth over the first depth & ~3 elements. In assembly: gcc -Os keeps neither the
  * 14 live values in registers nor post-indexed loads (27 instructions per step in C,
@@ -107,24 +107,18 @@ __attribute__((naked, noinline)) static void mac_rows_2x2(TG_UNUSED int32_t *acc
       "pop {r4-r11, pc}\n");
 }
 #else
-/* The same steps in C with the tg_simd.h operations (portable: the host and Cortex-M3). */
+/* The same sums in plain C (the host, Cortex-M3): one product per multiply. */
 static void mac_2x2_steps(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth) {
-  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  for (int32_t n = depth >> 2; n > 0; --n) {
-    const int32_t x0 = tg_read_s8x4(x), x1 = tg_read_s8x4(x + depth);
-    const int32_t x0e = tg_sxtb16(x0), x0o = tg_sxtb16_ror8(x0);
-    const int32_t x1e = tg_sxtb16(x1), x1o = tg_sxtb16_ror8(x1);
-    const int32_t w0 = tg_read_s8x4(w), w1 = tg_read_s8x4(w + depth);
-    const int32_t w0e = tg_sxtb16(w0), w0o = tg_sxtb16_ror8(w0);
-    const int32_t w1e = tg_sxtb16(w1), w1o = tg_sxtb16_ror8(w1);
-    a00 = tg_smlad(w0o, x0o, tg_smlad(w0e, x0e, a00));
-    a01 = tg_smlad(w0o, x1o, tg_smlad(w0e, x1e, a01));
-    a10 = tg_smlad(w1o, x0o, tg_smlad(w1e, x0e, a10));
-    a11 = tg_smlad(w1o, x1o, tg_smlad(w1e, x1e, a11));
-    w += 4;
-    x += 4;
+  uint32_t a00 = (uint32_t)acc[0], a01 = (uint32_t)acc[1], a10 = (uint32_t)acc[2], a11 = (uint32_t)acc[3];
+  const int8_t *w1 = w + depth, *x1 = x + depth;
+  for (int32_t i = 0; i < (depth & ~3); ++i) { /* products of int8 fit; sums mod 2^32 */
+    const int32_t w0v = w[i], w1v = w1[i], x0v = x[i], x1v = x1[i];
+    a00 += (uint32_t)(w0v * x0v);
+    a01 += (uint32_t)(w0v * x1v);
+    a10 += (uint32_t)(w1v * x0v);
+    a11 += (uint32_t)(w1v * x1v);
   }
-  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+  acc[0] = (int32_t)a00, acc[1] = (int32_t)a01, acc[2] = (int32_t)a10, acc[3] = (int32_t)a11;
 }
 
 static void mac_rows_2x2(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth, const int32_t *bias,
@@ -153,6 +147,7 @@ static void mac_2x2(const int8_t *w, const int8_t *x, int32_t depth, int32_t *ac
 }
 
 /* One row against one column (the odd row and the odd column). */
+#if TG_SIMD_DSP
 TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t depth, int32_t acc) {
   const int8_t *const end = w + (depth & ~3);
   while (w != end) {
@@ -166,6 +161,15 @@ TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t dep
   }
   return acc;
 }
+#else
+TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t depth, int32_t acc) {
+  uint32_t a = (uint32_t)acc;
+  for (int32_t i = 0; i < depth; ++i) {
+    a += (uint32_t)(w[i] * x[i]);
+  }
+  return (int32_t)a;
+}
+#endif
 
 static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const int32_t *shift, int32_t ch) {
   return tg_channel_requant_of(mult[ch], shift[ch]);

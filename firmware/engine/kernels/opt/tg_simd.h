@@ -1,8 +1,8 @@
 /* The Arm DSP-extension operations the opt kernels use, one definition each: the ACLE
  * intrinsics of <arm_acle.h> where the core has the DSP extension (__ARM_FEATURE_DSP:
- * Cortex-M4, M7, M33, M55), else portable C with bit-identical results, so the same opt
- * kernels run on the host under the sanitizers (tested bit-exact against ref there) and
- * on the Cortex-M3 (mps2-an385), which lacks the DSP instructions.
+ * Cortex-M4, M7, M33, M55), else portable C with bit-identical results (tested against
+ * the definitions on the host). Where TG_SIMD_DSP is 0 (the host, the Cortex-M3 of
+ * mps2-an385) the opt kernels' innermost loops are plain C instead, same sums.
  *
  * Packed values: a uint32_t or int32_t holding 4 int8 lanes (bytes 0..3, little-endian)
  * or 2 int16 lanes (bottom = bits 0-15, top = bits 16-31). Accumulations wrap modulo 2^32
@@ -23,6 +23,15 @@ static inline int32_t tg_read_s8x4(const int8_t *p) {
 }
 
 static inline void tg_write_s8x4(int8_t *p, int32_t v) { memcpy(p, &v, 4); }
+
+/* 1 where the kernels use the DSP instructions (ACLE and their assembly loops); 0 where
+ * they run plain C loops instead (the host, Cortex-M3): emulating SMLAD lane by lane
+ * would cost more than the scalar products it replaces. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+#define TG_SIMD_DSP 1
+#else
+#define TG_SIMD_DSP 0
+#endif
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
