@@ -9,10 +9,10 @@ int tg_avg_pool_s8_opt_applies(const tg_pool_args *a) {
   return a->filter_h > 0 && a->filter_w > 0 && (int64_t)a->filter_h * a->filter_w <= TG_AVG_POOL_OPT_MAX_WINDOW;
 }
 
-static inline int16_t lane(int32_t v, int top) { return (int16_t)(uint16_t)((uint32_t)v >> (top ? 16 : 0)); }
-
 /* Window sums of 4 channels: sum[k] for channel ch + k. x points at (first tap, ch). */
 #if TG_SIMD_DSP
+static inline int16_t lane(int32_t v, int top) { return (int16_t)(uint16_t)((uint32_t)v >> (top ? 16 : 0)); }
+
 static void sum_4ch(const int8_t *x, int32_t ny, int32_t nx, int32_t c, int32_t row_step, int32_t sum[4]) {
   int32_t even = 0, odd = 0; /* lanes: channels 0, 2 and 1, 3 */
   for (int32_t ky = 0; ky < ny; ++ky, x += row_step) {
