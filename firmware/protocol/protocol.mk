@@ -14,7 +14,8 @@
 # All variables are prefixed TGP_.
 
 TGP_DIR := $(TGB_FW)/protocol
-TGP_SRCS := $(addprefix $(TGP_DIR)/,tg_cobs.c tg_crc32.c tg_frame.c tg_proto.c tg_proto_device.c)
+TGP_SRCS := $(addprefix $(TGP_DIR)/,tg_cobs.c tg_crc32.c tg_frame.c tg_proto.c tg_proto_device.c \
+  tg_proto_upload.c tg_proto_eval.c)
 TGP_SHARED := $(if $(SHARED),$(SHARED),$(abspath $(TGB_FW)/../../shared))
 
 # ---- build hash: sha256 of the sources and flags of an image (docs/protocol.md, 7) ----
