@@ -5,6 +5,7 @@ import { ANALYZE_USAGE, runAnalyze } from './analyze.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { EVAL_USAGE, runEval } from './eval.ts';
 import { QUANTIZE_USAGE, runQuantize } from './quantize.ts';
+import { RUN_USAGE, runRun } from './run.ts';
 
 /** Where the CLI writes; process.stdout/stderr by default, string collectors in tests. */
 export interface CliIo {
@@ -30,6 +31,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage: string }>
     run: runQuantize,
     summary: 'post-training int8 quantization of a TF.js Layers model to .tflite',
     usage: QUANTIZE_USAGE,
+  },
+  run: {
+    run: runRun,
+    summary: 'the gate locally: measure changed models against the base, print the report',
+    usage: RUN_USAGE,
   },
 };
 
