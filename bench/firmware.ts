@@ -266,6 +266,7 @@ function main(): void {
         : '',
       anchor?.reference ? fmt(ref / anchor.reference, 3) : '',
       `${reps.ref.arenaUsed} / ${reps.opt.arenaUsed}`,
+      `${reps.ref.activationBytes} / ${reps.opt.activationBytes}`,
       String(analysis.arena.bytes),
       anchor ? String(anchor.tflmArena) : '',
     ]);
@@ -294,11 +295,12 @@ function main(): void {
         'target',
         'ref/TFLM ref',
         'arena ref/opt B',
-        'host est. B',
+        'activations ref/opt B',
+        'host plan B',
         'TFLM arena B',
       ],
       summary,
-      new Set([1, 2, 3, 4, 5, 7, 9, 10]),
+      new Set([1, 2, 3, 4, 5, 7, 10, 11]),
     ),
   );
   console.log(
