@@ -275,6 +275,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     head.sha = x.headSha;
     head.ref = x.headRef;
     head.label = `${x.headOwner}:${x.headRef}`;
+    // GitHub's own example lists a requested team without the `type` its schema requires.
+    ex.requested_teams = [];
     return {
       ...ex,
       number: x.number,
