@@ -21,7 +21,7 @@
 #   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
 #                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
 #                  mps2-an385/soft
-#   boards-test-opt  the opt kernel set's unit test and golden conformance on mps2-an386/hard
+#   boards-test-opt  the opt kernel set's unit tests and golden conformance on mps2-an386/hard
 #                  and mps2-an385/soft (also run by `make test` when engine/kernels/opt exists)
 #   boards-clean   remove firmware/build/<board>-*
 # All variables and rules of this file are prefixed TGB_ so that it can be included
@@ -222,16 +222,18 @@ boards-test:
 	done
 
 # The opt kernel set on the same two boards (DSP assembly/ACLE on the M4F, the portable C
-# path on the M3): its unit test against the reference kernels and the golden conformance.
+# path on the M3): its unit tests (fast paths against the reference kernels, path choice)
+# and the golden conformance.
 # Part of CI once engine/kernels/opt holds sources.
 boards-test-opt:
 	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
-	  $(MAKE) --no-print-directory -s -f $(TGB_MK) BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt \
-	    $(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.elf; \
-	  log=$(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.log; \
-	  bash $(TGB_QEMU_EXEC) $${v%/*} $(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/test_opt_kernels.elf > $$log 2>&1 \
-	    || { cat $$log; echo "$${v}: test_opt_kernels FAILED"; exit 1; }; \
-	  echo "$${v} opt: $$(tail -n 1 $$log)"; \
+	  for t in test_opt_kernels test_opt_paths; do \
+	    elf=$(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/$$t.elf; \
+	    $(MAKE) --no-print-directory -s -f $(TGB_MK) BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt $$elf; \
+	    bash $(TGB_QEMU_EXEC) $${v%/*} $$elf > $${elf%.elf}.log 2>&1 \
+	      || { cat $${elf%.elf}.log; echo "$${v}: $$t FAILED"; exit 1; }; \
+	    echo "$${v} opt: $$(tail -n 1 $${elf%.elf}.log)"; \
+	  done; \
 	  TG_GOLDEN_SAMPLES=$${TG_GOLDEN_SAMPLES:-$(TGB_CI_SAMPLES)} \
 	    $(MAKE) --no-print-directory -s -f $(TGB_MK) qemu-golden BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt $(if $(SHARED),SHARED=$(SHARED)); \
 	done
