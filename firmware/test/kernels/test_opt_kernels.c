@@ -13,6 +13,7 @@
  * (plain C) boards. Built with KERNELS=opt; a ref build has no opt kernels and says so. */
 #include <string.h>
 
+#include "tg_engine.h"
 #include "tg_kernels.h"
 #include "tg_quant.h"
 #include "tg_test.h"
@@ -321,8 +322,12 @@ static void test_channel_requant_equals_reference(void) {
   TG_CHECK_EQ_INT(mismatches, 0);
 }
 
+/* The engine names the kernel set it was built with (reported to the host). */
+static void test_kernel_set_name(void) { TG_CHECK(strcmp(tg_engine_kernel_set(), "opt") == 0); }
+
 int main(void) {
   printf("opt kernels: DSP operations %s\n", TG_SIMD_NAME);
+  TG_RUN(test_kernel_set_name);
   TG_RUN(test_channel_requant_equals_reference);
   TG_RUN(test_avg_pool_fast_path);
   TG_RUN(test_simd_operations);
@@ -333,8 +338,12 @@ int main(void) {
   return tg_test_summary("opt kernels");
 }
 #else
+/* A ref build has no opt kernels: it must say so to the host, and nothing else here runs. */
+static void test_kernel_set_name(void) { TG_CHECK(strcmp(tg_engine_kernel_set(), "ref") == 0); }
+
 int main(void) {
   printf("opt kernels: not in this build (KERNELS=ref); run with KERNELS=opt\n");
-  return tg_test_summary("opt kernels (skipped: KERNELS=ref)");
+  TG_RUN(test_kernel_set_name);
+  return tg_test_summary("opt kernels (KERNELS=ref: kernel set name only)");
 }
 #endif
