@@ -333,3 +333,11 @@ class Field {
     return new Field(v, this.source, `${this.prefix}${path}.`);
   }
 }
+
+/**
+ * The repository's git URL on the server (https://github.com/owner/repo.git): the remote of
+ * the history branch; give the token to HistoryStore, never inside this URL.
+ */
+export function repositoryUrl(ctx: Pick<GateContext, 'serverUrl' | 'repo'>): string {
+  return `${ctx.serverUrl}/${ctx.repo.fullName}.git`;
+}

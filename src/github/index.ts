@@ -1,5 +1,5 @@
 // The public API of src/github (docs/github.md).
-export { readContext, parseEventPayload, SUPPORTED_EVENTS } from './context.ts';
+export { readContext, parseEventPayload, repositoryUrl, SUPPORTED_EVENTS } from './context.ts';
 export type {
   GateContext,
   GateEvent,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readContext } from '../../src/github/context.ts';
+import { readContext, repositoryUrl } from '../../src/github/context.ts';
 import {
   actionsEnv,
   pullRequestEvent,
@@ -164,4 +164,9 @@ test('errors name the variable, the file or the field', () => {
     code: 'bad-event',
     message: /pull_request\.labels\.0\.name must be a string/,
   });
+});
+
+test('repositoryUrl: the history remote, without credentials', () => {
+  const ctx = readContext(envFor('push', pushEvent({ before: BASE, after: HEAD })));
+  assert.equal(repositoryUrl(ctx), 'https://github.com/tinyml-org/kws-models.git');
 });
