@@ -52561,7 +52561,7 @@ async function evaluateSamples(link, timing, macs, samples, options) {
         evalResultTimeout(timing, macs, 0)
       );
     }
-    todo = await runRound({ link, timing, macs, samples, todo, results, options });
+    todo = await runRound({ link, timing, macs, samples, todo, results, options, watches: /* @__PURE__ */ new Map() });
   }
   return results;
 }
@@ -52596,12 +52596,24 @@ async function runRound(r) {
       w(res);
     }
   };
+  const bySeq = /* @__PURE__ */ new Map();
+  link.onAnswered = (seq, sentAt) => {
+    const own = bySeq.get(seq);
+    if (own) own.ackSentAt = sentAt;
+    for (const w of r.watches.values()) {
+      if (w !== own && w.ackSentAt !== void 0 && w.ackSentAt < sentAt) {
+        w.suspect = true;
+        w.nudge?.();
+      }
+    }
+  };
   const acked = [];
   const outcomes = [];
   try {
     for (let j = 0; j < todo.length; j++) {
       if (j >= begin.slots) await acked[j - begin.slots];
       const sent = sendSample(r, begin, j, waiting);
+      bySeq.set(sent.watch.completingSeq, sent.watch);
       sent.ack.catch(() => {
       });
       sent.outcome.catch(() => {
@@ -52618,6 +52630,7 @@ async function runRound(r) {
     return lost;
   } finally {
     link.onStream = void 0;
+    link.onAnswered = void 0;
   }
 }
 function sendSample(r, begin, j, waiting) {
@@ -52637,10 +52650,14 @@ function sendSample(r, begin, j, waiting) {
     if (end === data.length) last = req;
     chunks.push(link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.todo[j])));
   }
+  const watch = { completingSeq: last.seq, suspect: false };
+  r.watches.set(j, watch);
   const ack = Promise.all(chunks).then(() => {
   });
-  const outcome = awaitResult(r, begin, j, ack, last, result, ackTimeout);
-  return { ack, outcome };
+  const outcome = awaitResult(r, begin, j, ack, last, result, ackTimeout).finally(
+    () => r.watches.delete(j)
+  );
+  return { ack, outcome, watch };
 }
 function checkAck(body, j, sample) {
   const a = decodeEvalSampleAck(body);
@@ -52655,8 +52672,14 @@ async function awaitResult(r, begin, j, ack, last, result, ackTimeout) {
   await ack;
   const timeoutMs = evalResultTimeout(r.timing, r.macs, begin.outputBytes);
   const sample = r.todo[j];
+  const watch = r.watches.get(j);
   for (let attempt = 0; ; attempt++) {
-    const res = await withTimeout2(result, timeoutMs);
+    const nudged = new Promise((resolve4) => {
+      watch.nudge = () => resolve4(void 0);
+      if (watch.suspect) resolve4(void 0);
+    });
+    const res = await withTimeout2(Promise.race([result, nudged]), timeoutMs);
+    watch.nudge = void 0;
     if (res) {
       if (res.status !== 0) {
         throw new DeviceError(
@@ -52677,6 +52700,8 @@ async function awaitResult(r, begin, j, ack, last, result, ackTimeout) {
       return true;
     }
     if (attempt >= (r.options.resultRetries ?? 2)) return false;
+    watch.suspect = false;
+    watch.ackSentAt = void 0;
     try {
       await r.link.send(last, { timeoutMs: ackTimeout });
     } catch (e) {
@@ -52816,10 +52841,12 @@ var SegmentAssembler = class {
 };
 
 // runner-agent/device/link.ts
+var MAX_FAST_RETRANSMITS = 8;
 var RequestLink = class {
   stats = {
     requests: 0,
     retransmits: 0,
+    fastRetransmits: 0,
     staleResponses: 0,
     framesIn: 0,
     lineErrors: 0,
@@ -52833,6 +52860,8 @@ var RequestLink = class {
   rxBuffer = Number.POSITIVE_INFINITY;
   /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
   onStream;
+  /** The first response to a transmission: its seq and sending order (see `sentAt`). */
+  onAnswered;
   transport;
   retries;
   bytesPerSecond;
@@ -52840,10 +52869,11 @@ var RequestLink = class {
   parser;
   pending = /* @__PURE__ */ new Map();
   waiters = [];
-  /** Requests and encoded bytes sent (or about to be) and not yet answered. */
-  inFlight = 0;
+  /** Seqs sent (or about to be) and not yet answered, in sending order; and their bytes. */
+  outstanding = /* @__PURE__ */ new Set();
   inFlightBytes = 0;
   nextSeq = 0;
+  sendCounter = 0;
   closedBy;
   constructor(transport, options = {}) {
     this.transport = transport;
@@ -52895,15 +52925,25 @@ var RequestLink = class {
    */
   async send(req, opts) {
     const name = cmdName(req.type);
-    await this.acquire(req.frame.length, name);
+    await this.acquire(req.seq, req.frame.length, name);
     return new Promise((resolve4, reject) => {
       if (this.closedBy) {
-        this.inFlight--;
+        this.outstanding.delete(req.seq);
         this.inFlightBytes -= req.frame.length;
         reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
         return;
       }
-      const p = { req, name, opts, attempts: 0, resolve: resolve4, reject };
+      const p = {
+        req,
+        name,
+        opts,
+        attempts: 0,
+        sentAt: 0,
+        heard: false,
+        fastRetransmits: 0,
+        resolve: resolve4,
+        reject
+      };
       if (opts.segmentedMaxBody !== void 0) {
         p.assembler = new SegmentAssembler(
           `${name} response`,
@@ -52929,10 +52969,17 @@ var RequestLink = class {
   resetParser() {
     this.parser.reset();
   }
-  transmit(p) {
-    p.attempts++;
-    const attempt = p.attempts;
-    if (attempt > 1) this.stats.retransmits++;
+  /** `fast`: a loss inferred from a later answer; it does not use up the timeout attempts. */
+  transmit(p, fast = false) {
+    if (fast) {
+      p.fastRetransmits++;
+      this.stats.fastRetransmits++;
+    } else {
+      p.attempts++;
+      if (p.attempts > 1) this.stats.retransmits++;
+    }
+    p.sentAt = ++this.sendCounter;
+    const attempt = p.sentAt;
     const queued = this.inFlightBytes * 1e3 / this.bytesPerSecond;
     this.arm(p, p.opts.timeoutMs + queued);
     this.rawWrite(p.req.frame, p).then(
@@ -52982,6 +53029,10 @@ var RequestLink = class {
       this.stats.staleResponses++;
       return;
     }
+    if (!p.heard) {
+      p.heard = true;
+      this.answered(p);
+    }
     try {
       const body = responseBody(p.name, f.payload);
       if (!p.assembler) {
@@ -52995,37 +53046,64 @@ var RequestLink = class {
       else throw e;
     }
   }
+  /**
+   * The device handles requests in order and answers each before reading the next, so an
+   * answer to a later transmission means every earlier unanswered one was lost (request or
+   * response): send those again now instead of waiting for their timeouts.
+   */
+  answered(p) {
+    for (const q of this.pending.values()) {
+      if (q !== p && !q.heard && q.sentAt < p.sentAt && q.fastRetransmits < MAX_FAST_RETRANSMITS) {
+        this.transmit(q, true);
+      }
+    }
+    this.onAnswered?.(p.req.seq, p.sentAt);
+  }
   finish(p, error2, body) {
     clearTimeout(p.timer);
     if (this.pending.get(p.req.seq) !== p) return;
     this.pending.delete(p.req.seq);
-    this.inFlight--;
+    this.outstanding.delete(p.req.seq);
     this.inFlightBytes -= p.req.frame.length;
     if (error2) p.reject(error2);
     else p.resolve(body ?? new Uint8Array(0));
     this.wake();
   }
-  fits(bytes) {
-    if (this.inFlight === 0) return true;
-    return this.inFlight < this.window && this.inFlightBytes + bytes <= this.rxBuffer;
+  /**
+   * Room for a request: at most `window` outstanding, within `rxBuffer` bytes, and no more
+   * than `window - 1` seqs past the oldest unanswered one. The last rule keeps every
+   * retransmission within the device's response cache (its last `window` requests): a
+   * sliding count alone would let the line run far ahead of a lost request, and its
+   * retransmission would then be executed a second time.
+   */
+  fits(seq, bytes) {
+    if (this.outstanding.size === 0) return true;
+    if (this.outstanding.size >= this.window || this.inFlightBytes + bytes > this.rxBuffer) {
+      return false;
+    }
+    const oldest = this.outstanding.values().next().value;
+    const ahead = seq - oldest & 65535;
+    return ahead < this.window || ahead >= 32768;
   }
   /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
-  acquire(bytes, name) {
+  acquire(seq, bytes, name) {
     if (this.closedBy) {
       return Promise.reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
     }
-    if (this.waiters.length === 0 && this.fits(bytes)) {
-      this.inFlight++;
-      this.inFlightBytes += bytes;
+    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
+      this.take(seq, bytes);
       return Promise.resolve();
     }
-    return new Promise((resolve4, reject) => this.waiters.push({ bytes, resolve: resolve4, reject }));
+    return new Promise((resolve4, reject) => this.waiters.push({ seq, bytes, resolve: resolve4, reject }));
+  }
+  take(seq, bytes) {
+    this.outstanding.add(seq);
+    this.inFlightBytes += bytes;
   }
   wake() {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0].bytes)) {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
       const w = this.waiters.shift();
-      this.inFlight++;
-      this.inFlightBytes += w.bytes;
+      this.take(w.seq, w.bytes);
       w.resolve();
     }
   }
@@ -53130,7 +53208,7 @@ var DeviceClient = class {
       );
     }
     await settleAll(acks);
-    if (received !== model.length) {
+    if (received < model.length) {
       throw new ClientError(
         "device-mismatch",
         `UPLOAD_CHUNK: device acknowledged ${received} of ${model.length} bytes`
@@ -53577,9 +53655,10 @@ var QemuBoard = class extends LinkBoard {
       child2.kill("SIGKILL");
     });
   }
-  /** QEMU's pid while it runs (fault tests hang or kill it). */
-  get pid() {
-    return this.child?.pid;
+  /** QEMU while it runs (fault tests hang or kill it; the lease store records it). */
+  get process() {
+    const pid = this.child?.pid;
+    return pid === void 0 ? void 0 : { pid, program: this.qopts.qemu ?? "qemu-system-arm" };
   }
   /** Stops the emulator without telling the link: the board stops answering (SIGSTOP). */
   freeze() {
@@ -53836,8 +53915,9 @@ var VirtualBoard = class extends LinkBoard {
       });
     }
   }
-  get pid() {
-    return this.child?.child.pid;
+  get process() {
+    const pid = this.child?.child.pid;
+    return pid === void 0 ? void 0 : { pid, program: this.vopts.program ?? VIRTUAL_BOARD };
   }
   /** The board stops answering (SIGSTOP), for hang tests. */
   freeze() {
@@ -54233,7 +54313,7 @@ function defaultCommit(modelSha, notes) {
 // runner-agent/jobs/leases.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { mkdirSync, readFileSync as readFileSync10, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 var QUARANTINE_AFTER = 2;
 var LeaseStore = class {
   /** `path` null keeps the state in memory only (in-process runs). */
@@ -54246,8 +54326,11 @@ var LeaseStore = class {
   isAlive;
   leases = /* @__PURE__ */ new Map();
   health = /* @__PURE__ */ new Map();
+  processes = /* @__PURE__ */ new Map();
   /** Leases found stale at load time (reported in the agent's log). */
   recovered = [];
+  /** Board processes of dead agents killed at load time. */
+  killed = [];
   load(path11) {
     let text;
     try {
@@ -54273,14 +54356,28 @@ var LeaseStore = class {
       else this.leases.set(l.id, l);
     }
     for (const [id, h] of Object.entries(doc.health ?? {})) this.health.set(id, h);
-    if (this.recovered.length > 0) this.persist();
+    for (const [boardId, p] of Object.entries(doc.processes ?? {})) {
+      if (this.isAlive(p.agentPid) && p.agentPid !== process.pid) {
+        this.processes.set(boardId, p);
+      } else if (this.isAlive(p.pid) && commandLineHas(p.pid, p.program)) {
+        try {
+          process.kill(p.pid, "SIGKILL");
+          this.killed.push({ ...p, boardId });
+        } catch {
+        }
+      }
+    }
+    if (this.recovered.length > 0 || this.killed.length > 0 || Object.keys(doc.processes ?? {}).length > 0) {
+      this.persist();
+    }
   }
   persist() {
     if (this.path === null) return;
     const doc = {
       schemaVersion: 1,
       leases: [...this.leases.values()],
-      health: Object.fromEntries(this.health)
+      health: Object.fromEntries(this.health),
+      processes: Object.fromEntries(this.processes)
     };
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
@@ -54339,6 +54436,18 @@ var LeaseStore = class {
     if (dropped.length > 0) this.persist();
     return dropped;
   }
+  /** Records (or with null forgets) the process of a board started by this agent. */
+  setProcess(boardId, p) {
+    const old = this.processes.get(boardId);
+    if (p === null) {
+      if (!old) return;
+      this.processes.delete(boardId);
+    } else {
+      if (old?.pid === p.pid) return;
+      this.processes.set(boardId, { ...p, agentPid: process.pid });
+    }
+    this.persist();
+  }
   healthOf(boardId) {
     return this.health.get(boardId) ?? { consecutiveFailures: 0, quarantined: false };
   }
@@ -54367,6 +54476,14 @@ var LeaseStore = class {
     this.persist();
   }
 };
+function commandLineHas(pid, program) {
+  try {
+    const argv0 = readFileSync10(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+    return argv0 === program || basename(argv0) === basename(program);
+  } catch {
+    return false;
+  }
+}
 function processAlive(pid) {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -54485,6 +54602,9 @@ var Agent = class {
     this.log = opts.log ?? (() => {
     });
     this.store = new LeaseStore(opts.stateFile);
+    for (const p of this.store.killed) {
+      this.log(`killed ${p.program} (pid ${p.pid}) of board ${p.boardId}, left by dead agent pid ${p.agentPid}`);
+    }
     for (const l of this.store.recovered) {
       this.log(
         `recovered stale lease ${l.id} on ${l.boardId} (job ${l.jobId}, agent pid ${l.pid})`
@@ -54607,6 +54727,7 @@ var Agent = class {
           );
         }
         this.facts.set(spec.id, facts);
+        this.store.setProcess(spec.id, board.process ?? null);
         const doc = await runBench(board, facts, req, {
           signal: jo.signal,
           timeoutScale: scale,
@@ -54644,6 +54765,7 @@ var Agent = class {
     this.scheduler.close("agent shutting down");
     await Promise.all([...this.boards.values()].map((b) => b.stop().catch(() => {
     })));
+    for (const id of this.boards.keys()) this.store.setProcess(id, null);
     this.boards.clear();
   }
 };
