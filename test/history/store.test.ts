@@ -273,3 +273,28 @@ test('names that are not file names stay one path segment; bad branch and remote
     }
   });
 });
+
+test('an http(s) remote gets the token as an HTTP header, never in a message', async () => {
+  const { createServer } = await import('node:http');
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.writeHead(403, { 'content-type': 'text/plain' }).end('denied');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const token = 'ghs_SECRETtoken123';
+  const store = await HistoryStore.open({ remote: `http://127.0.0.1:${port}/o/r.git`, token });
+  try {
+    await assert.rejects(store.read('a'.repeat(40)), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'git-failed');
+      assert.ok(!e.message.includes(token), e.message);
+      return true;
+    });
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+    assert.ok(seen.includes(`basic ${basic}`), `headers seen: ${seen.join(', ')}`);
+  } finally {
+    await store.close();
+    server.close();
+  }
+});
