@@ -3,7 +3,7 @@
 // base commit is the merge base of base and head, as GitHub diffs a pull request: a model
 // the base branch changed after the fork point is not the pull request's change.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelEntry } from '../schema/config-types.ts';
 import { PipelineError, messageOf } from './errors.ts';
@@ -80,7 +80,7 @@ export async function resolveModels(
   models: readonly ModelEntry[],
   opts: ResolveOptions = {},
 ): Promise<Resolution> {
-  await repoTop(repoDir);
+  const top = await realpath(await repoTop(repoDir));
   const workingTree = opts.headRef === undefined;
   const head = {
     sha: await commitOf(repoDir, opts.headRef ?? 'HEAD'),
@@ -107,8 +107,17 @@ export async function resolveModels(
       return b === null ? null : version(b);
     }
     try {
-      return version(new Uint8Array(await readFile(abs)));
+      // A committed symlink must not make the gate read (and upload) a file from outside.
+      const real = await realpath(abs);
+      if (path.relative(top, real).startsWith('..')) {
+        throw new PipelineError(
+          'bad-path',
+          `${field} ${JSON.stringify(file)} links outside the repository (${real})`,
+        );
+      }
+      return version(new Uint8Array(await readFile(real)));
     } catch (e) {
+      if (e instanceof PipelineError) throw e;
       if ((e as { code?: unknown } | null)?.code === 'ENOENT') return null;
       throw new PipelineError('git-failed', `${file}: cannot be read (${messageOf(e)})`);
     }

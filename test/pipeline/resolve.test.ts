@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -119,6 +119,16 @@ test('refs git does not know, unrelated histories, paths out of the repository, 
     resolveModels(repo.dir, [{ name: 'x', path: '../outside.tflite' }]),
     code('bad-path'),
   );
+  symlinkSync('/etc/hostname', path.join(repo.dir, 'models/link.tflite'));
+  try {
+    await assert.rejects(
+      resolveModels(repo.dir, [{ name: 'x', path: 'models/link.tflite' }]),
+      (e: unknown) =>
+        code('bad-path')(e) && /links outside the repository/.test((e as Error).message),
+    );
+  } finally {
+    rmSync(path.join(repo.dir, 'models/link.tflite'));
+  }
   const bare = mkdtempSync(path.join(tmpdir(), 'tg-norepo-'));
   try {
     await assert.rejects(resolveModels(bare, models), code('not-a-repo'));
