@@ -330,9 +330,10 @@ export class HistoryStore {
   }
 }
 
-// What git says when another writer moved the branch between our fetch and our push.
+// What git says when another writer moved the branch between our fetch and our push
+// (a hook's refusal is not one of them: it fails at once as git-failed).
 const RACE_RE =
-  /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|stale info|incorrect old value|remote rejected/i;
+  /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value/i;
 
 function describe(doc: ResultDocument): string {
   const d = doc as Partial<ResultDocument> | null;

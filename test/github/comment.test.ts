@@ -196,3 +196,23 @@ test('a token GitHub refuses gives forbidden, naming the pull request', async ()
     );
   });
 });
+
+test('an unreachable API gives api-failed, naming what was being done', async () => {
+  const d = await startGitHubDouble();
+  const url = d.url;
+  await d.close(); // nothing listens there any more
+  const client = createClient({ token: 'test-token', apiUrl: url });
+  const marker = commentMarker('tinyml-gate.yml');
+  await assert.rejects(
+    upsertComment(client, {
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: 7,
+      marker,
+      body: `${marker}\nx`,
+    }),
+    (e: Error & { code?: string }) =>
+      e.code === 'api-failed' && e.message.startsWith(`listing the comments of ${OWNER}/${REPO}#7`),
+  );
+  assert.throws(() => createClient({ token: '' }), { code: 'missing-env' });
+});

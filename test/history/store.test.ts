@@ -2,6 +2,7 @@
 // ancestor with a result, concurrent writers (none lost), invalid documents refused
 // before anything is written, existing data never damaged, the user's checkout untouched.
 import { test } from 'node:test';
+import { chmodSync, writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { HistoryStore } from '../../src/history/store.ts';
 import { ancestorsOf, pipelineHistory } from '../../src/history/ancestors.ts';
@@ -297,4 +298,53 @@ test('an http(s) remote gets the token as an HTTP header, never in a message', a
     await store.close();
     server.close();
   }
+});
+
+function hook(r: GitRemote, name: string, script: string): void {
+  const path = `${r.remote}/hooks/${name}`;
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
+}
+
+test('a push the remote refuses for another reason fails at once (git-failed), not as a race', async () => {
+  await withRemote(async (r) => {
+    const sha = r.commit({ 'models/kws.tflite': 'v1' }, 'c1');
+    hook(r, 'pre-receive', 'echo "protected branch" >&2; exit 1');
+    const store = await HistoryStore.open({ remote: r.remote, retryDelayMs: 1000 });
+    try {
+      const t0 = Date.now();
+      await assert.rejects(store.append([doc(sha)]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'git-failed');
+        assert.match(e.message, /tinyml-gate-data/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 1000, 'no back-off for a refusal that is not a race');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test('a writer that loses every race gives push-conflict and records nothing', async () => {
+  await withRemote(async (r) => {
+    const a = r.commit({ 'models/kws.tflite': 'v1' }, 'a');
+    const b = r.commit({ 'models/kws.tflite': 'v2' }, 'b');
+    // Both pushes sit in the hook together, so the second ref update always finds it moved.
+    hook(r, 'pre-receive', 'sleep 1');
+    const stores = await Promise.all(
+      [a, b].map(() => HistoryStore.open({ remote: r.remote, maxAttempts: 1 })),
+    );
+    try {
+      const settled = await Promise.allSettled(stores.map((s, i) => s.append([doc([a, b][i])])));
+      const failed = settled.filter((x) => x.status === 'rejected');
+      assert.equal(failed.length, 1);
+      assert.equal((failed[0] as PromiseRejectedResult).reason.code, 'push-conflict');
+      assert.equal(
+        git(r.root, ['--git-dir', r.remote, 'rev-list', '--count', 'tinyml-gate-data']),
+        '1',
+      );
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
 });
