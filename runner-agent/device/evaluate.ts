@@ -41,6 +41,17 @@ export interface EvalSampleResult {
   output: Uint8Array;
 }
 
+/** Per sample of a round: when its completing chunk was answered, and who waits on it. */
+interface Watch {
+  completingSeq: number;
+  /** sentAt of the answered transmission of the completing chunk. */
+  ackSentAt?: number;
+  /** A later request was answered while the result is still missing. */
+  suspect: boolean;
+  /** Wakes awaitResult when `suspect` turns true. */
+  nudge?: () => void;
+}
+
 interface Round {
   link: RequestLink;
   timing: TimeoutModel;
@@ -50,6 +61,7 @@ interface Round {
   todo: number[];
   results: (EvalSampleResult | undefined)[];
   options: EvalOptions;
+  watches: Map<number, Watch>;
 }
 
 export async function evaluateSamples(
@@ -71,7 +83,16 @@ export async function evaluateSamples(
         evalResultTimeout(timing, macs, 0),
       );
     }
-    todo = await runRound({ link, timing, macs, samples, todo, results, options });
+    todo = await runRound({
+      link,
+      timing,
+      macs,
+      samples,
+      todo,
+      results,
+      options,
+      watches: new Map(),
+    });
   }
   return results as EvalSampleResult[];
 }
@@ -109,12 +130,26 @@ async function runRound(r: Round): Promise<number[]> {
       w(res);
     }
   };
+  // The device sends a sample's EVAL_RESULT before it reads the next request: once a request
+  // sent after the completing chunk is answered, a missing result is lost, not late.
+  const bySeq = new Map<number, Watch>();
+  link.onAnswered = (seq, sentAt) => {
+    const own = bySeq.get(seq);
+    if (own) own.ackSentAt = sentAt;
+    for (const w of r.watches.values()) {
+      if (w !== own && w.ackSentAt !== undefined && w.ackSentAt < sentAt) {
+        w.suspect = true;
+        w.nudge?.();
+      }
+    }
+  };
   const acked: Promise<void>[] = [];
   const outcomes: Promise<boolean>[] = [];
   try {
     for (let j = 0; j < todo.length; j++) {
       if (j >= begin.slots) await acked[j - begin.slots];
       const sent = sendSample(r, begin, j, waiting);
+      bySeq.set(sent.watch.completingSeq, sent.watch);
       sent.ack.catch(() => {});
       sent.outcome.catch(() => {});
       acked.push(sent.ack);
@@ -129,6 +164,7 @@ async function runRound(r: Round): Promise<number[]> {
     return lost;
   } finally {
     link.onStream = undefined;
+    link.onAnswered = undefined;
   }
 }
 
@@ -137,7 +173,7 @@ function sendSample(
   begin: EvalBegin,
   j: number,
   waiting: Map<number, (res: EvalResult) => void>,
-): { ack: Promise<void>; outcome: Promise<boolean> } {
+): { ack: Promise<void>; outcome: Promise<boolean>; watch: Watch } {
   const { link, timing } = r;
   const data = r.samples[r.todo[j]];
   const step = link.maxFrame - MIN_FRAME_BYTES - 9;
@@ -157,9 +193,13 @@ function sendSample(
     if (end === data.length) last = req;
     chunks.push(link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.todo[j])));
   }
+  const watch: Watch = { completingSeq: (last as Prepared).seq, suspect: false };
+  r.watches.set(j, watch);
   const ack = Promise.all(chunks).then(() => {});
-  const outcome = awaitResult(r, begin, j, ack, last as Prepared, result, ackTimeout);
-  return { ack, outcome };
+  const outcome = awaitResult(r, begin, j, ack, last as Prepared, result, ackTimeout).finally(() =>
+    r.watches.delete(j),
+  );
+  return { ack, outcome, watch };
 }
 
 function checkAck(body: Uint8Array, j: number, sample: number): void {
@@ -184,8 +224,14 @@ async function awaitResult(
   await ack;
   const timeoutMs = evalResultTimeout(r.timing, r.macs, begin.outputBytes);
   const sample = r.todo[j];
+  const watch = r.watches.get(j) as Watch;
   for (let attempt = 0; ; attempt++) {
-    const res = await withTimeout(result, timeoutMs);
+    const nudged = new Promise<undefined>((resolve) => {
+      watch.nudge = () => resolve(undefined);
+      if (watch.suspect) resolve(undefined);
+    });
+    const res = await withTimeout(Promise.race([result, nudged]), timeoutMs);
+    watch.nudge = undefined;
     if (res) {
       if (res.status !== 0) {
         throw new DeviceError(
@@ -206,6 +252,9 @@ async function awaitResult(
       return true;
     }
     if (attempt >= (r.options.resultRetries ?? 2)) return false;
+    // Answers to requests sent before this re-request say nothing about its result.
+    watch.suspect = false;
+    watch.ackSentAt = undefined;
     try {
       await r.link.send(last, { timeoutMs: ackTimeout });
     } catch (e) {

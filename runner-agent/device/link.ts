@@ -34,7 +34,10 @@ export interface LinkOptions {
 
 export interface LinkStats {
   requests: number;
+  /** Retransmissions after a timeout. */
   retransmits: number;
+  /** Retransmissions because a later request was answered first (a loss, seen early). */
+  fastRetransmits: number;
   /** Responses for no outstanding request: duplicates and answers to retransmissions. */
   staleResponses: number;
   framesIn: number;
@@ -63,13 +66,22 @@ interface Pending {
   name: string;
   opts: RequestOptions;
   attempts: number;
+  /** Order of the latest transmission among all transmissions of this link. */
+  sentAt: number;
+  /** Some response frame (a part of a segmented one) came back. */
+  heard: boolean;
+  fastRetransmits: number;
   timer?: NodeJS.Timeout;
   assembler?: SegmentAssembler;
   resolve: (body: Uint8Array) => void;
   reject: (e: Error) => void;
 }
 
+/** Bound on inferred-loss retransmissions of one request (a confused device cannot loop us). */
+const MAX_FAST_RETRANSMITS = 8;
+
 interface Waiter {
+  seq: number;
   bytes: number;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -79,6 +91,7 @@ export class RequestLink {
   readonly stats: LinkStats = {
     requests: 0,
     retransmits: 0,
+    fastRetransmits: 0,
     staleResponses: 0,
     framesIn: 0,
     lineErrors: 0,
@@ -92,6 +105,8 @@ export class RequestLink {
   rxBuffer = Number.POSITIVE_INFINITY;
   /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
   onStream: ((frame: Frame) => void) | undefined;
+  /** The first response to a transmission: its seq and sending order (see `sentAt`). */
+  onAnswered: ((seq: number, sentAt: number) => void) | undefined;
 
   private readonly transport: Transport;
   private readonly retries: number;
@@ -100,10 +115,11 @@ export class RequestLink {
   private readonly parser: FrameParser;
   private readonly pending = new Map<number, Pending>();
   private readonly waiters: Waiter[] = [];
-  /** Requests and encoded bytes sent (or about to be) and not yet answered. */
-  private inFlight = 0;
+  /** Seqs sent (or about to be) and not yet answered, in sending order; and their bytes. */
+  private readonly outstanding = new Set<number>();
   private inFlightBytes = 0;
   private nextSeq = 0;
+  private sendCounter = 0;
   private closedBy: Error | undefined;
 
   constructor(transport: Transport, options: LinkOptions = {}) {
@@ -158,15 +174,25 @@ export class RequestLink {
    */
   async send(req: Prepared, opts: RequestOptions): Promise<Uint8Array> {
     const name = cmdName(req.type);
-    await this.acquire(req.frame.length, name);
+    await this.acquire(req.seq, req.frame.length, name);
     return new Promise((resolve, reject) => {
       if (this.closedBy) {
-        this.inFlight--;
+        this.outstanding.delete(req.seq);
         this.inFlightBytes -= req.frame.length;
         reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
         return;
       }
-      const p: Pending = { req, name, opts, attempts: 0, resolve, reject };
+      const p: Pending = {
+        req,
+        name,
+        opts,
+        attempts: 0,
+        sentAt: 0,
+        heard: false,
+        fastRetransmits: 0,
+        resolve,
+        reject,
+      };
       if (opts.segmentedMaxBody !== undefined) {
         p.assembler = new SegmentAssembler(
           `${name} response`,
@@ -195,10 +221,17 @@ export class RequestLink {
     this.parser.reset();
   }
 
-  private transmit(p: Pending): void {
-    p.attempts++;
-    const attempt = p.attempts;
-    if (attempt > 1) this.stats.retransmits++;
+  /** `fast`: a loss inferred from a later answer; it does not use up the timeout attempts. */
+  private transmit(p: Pending, fast = false): void {
+    if (fast) {
+      p.fastRetransmits++;
+      this.stats.fastRetransmits++;
+    } else {
+      p.attempts++;
+      if (p.attempts > 1) this.stats.retransmits++;
+    }
+    p.sentAt = ++this.sendCounter;
+    const attempt = p.sentAt;
     // Until the transport has taken the frame, allow for everything queued ahead of it (a
     // paced line or a full pty); a transport that never takes it still times out.
     const queued = (this.inFlightBytes * 1000) / this.bytesPerSecond;
@@ -253,6 +286,10 @@ export class RequestLink {
       this.stats.staleResponses++;
       return;
     }
+    if (!p.heard) {
+      p.heard = true;
+      this.answered(p);
+    }
     try {
       const body = responseBody(p.name, f.payload);
       if (!p.assembler) {
@@ -267,40 +304,70 @@ export class RequestLink {
     }
   }
 
+  /**
+   * The device handles requests in order and answers each before reading the next, so an
+   * answer to a later transmission means every earlier unanswered one was lost (request or
+   * response): send those again now instead of waiting for their timeouts.
+   */
+  private answered(p: Pending): void {
+    for (const q of this.pending.values()) {
+      if (q !== p && !q.heard && q.sentAt < p.sentAt && q.fastRetransmits < MAX_FAST_RETRANSMITS) {
+        this.transmit(q, true);
+      }
+    }
+    this.onAnswered?.(p.req.seq, p.sentAt);
+  }
+
   private finish(p: Pending, error: Error | undefined, body?: Uint8Array): void {
     clearTimeout(p.timer);
     if (this.pending.get(p.req.seq) !== p) return;
     this.pending.delete(p.req.seq);
-    this.inFlight--;
+    this.outstanding.delete(p.req.seq);
     this.inFlightBytes -= p.req.frame.length;
     if (error) p.reject(error);
     else p.resolve(body ?? new Uint8Array(0));
     this.wake();
   }
 
-  private fits(bytes: number): boolean {
-    if (this.inFlight === 0) return true;
-    return this.inFlight < this.window && this.inFlightBytes + bytes <= this.rxBuffer;
+  /**
+   * Room for a request: at most `window` outstanding, within `rxBuffer` bytes, and no more
+   * than `window - 1` seqs past the oldest unanswered one. The last rule keeps every
+   * retransmission within the device's response cache (its last `window` requests): a
+   * sliding count alone would let the line run far ahead of a lost request, and its
+   * retransmission would then be executed a second time.
+   */
+  private fits(seq: number, bytes: number): boolean {
+    if (this.outstanding.size === 0) return true;
+    if (this.outstanding.size >= this.window || this.inFlightBytes + bytes > this.rxBuffer) {
+      return false;
+    }
+    const oldest = this.outstanding.values().next().value as number;
+    const ahead = (seq - oldest) & 0xffff;
+    // A re-request of an older seq (ahead wraps past half the space) is not held back.
+    return ahead < this.window || ahead >= 0x8000;
   }
 
   /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
-  private acquire(bytes: number, name: string): Promise<void> {
+  private acquire(seq: number, bytes: number, name: string): Promise<void> {
     if (this.closedBy) {
       return Promise.reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
     }
-    if (this.waiters.length === 0 && this.fits(bytes)) {
-      this.inFlight++;
-      this.inFlightBytes += bytes;
+    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
+      this.take(seq, bytes);
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => this.waiters.push({ bytes, resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ seq, bytes, resolve, reject }));
+  }
+
+  private take(seq: number, bytes: number): void {
+    this.outstanding.add(seq);
+    this.inFlightBytes += bytes;
   }
 
   private wake(): void {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0].bytes)) {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
       const w = this.waiters.shift() as Waiter;
-      this.inFlight++;
-      this.inFlightBytes += w.bytes;
+      this.take(w.seq, w.bytes);
       w.resolve();
     }
   }

@@ -140,7 +140,8 @@ test('lost requests are retransmitted with the same seq and never executed twice
   await c.setInput(0, input);
   await c.invoke(1, 4);
   assert.deepEqual(await c.getOutput(0), fakeOutput(input));
-  assert.ok(c.stats().retransmits > 0);
+  // Losses are seen early: a later request's answer triggers the retransmission.
+  assert.ok(c.stats().fastRetransmits > 0);
   assert.equal(dev.executed.get(Cmd.INVOKE), 1);
   assert.equal(dev.inferences, 5);
   assert.equal(dev.executed.get(Cmd.UPLOAD_END), 1);
@@ -207,7 +208,8 @@ for (const seed of [1, 2, 3]) {
       );
     }
     assert.equal(dev.executed.get(Cmd.INVOKE), 1);
-    assert.ok(c.stats().lineErrors > 0 && c.stats().retransmits > 0);
+    const st = c.stats();
+    assert.ok(st.lineErrors > 0 && st.retransmits + st.fastRetransmits > 0, JSON.stringify(st));
   });
 }
 
