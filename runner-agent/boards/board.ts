@@ -85,6 +85,8 @@ export interface Board {
   readonly id: string;
   readonly spec: BoardSpec;
   readonly state: BoardState;
+  /** The process standing for the board (QEMU, the virtual board) while it runs. */
+  readonly process?: { pid: number; program: string };
   /** Brings the board up with the wanted firmware (starting QEMU or flashing when needed). Idempotent. */
   start(opts?: StepOptions): Promise<DeviceFacts>;
   /** Asks the running firmware for its facts (a liveness check too). */

@@ -98,8 +98,9 @@ export class QemuBoard extends LinkBoard {
     super(spec, qopts);
   }
 
+  /** The image's hash as it is now on disk (someone may have rebuilt it since QEMU started). */
   protected async wantedHash(): Promise<string | null> {
-    this.image = await locateImage(this.spec.machine, this.qopts.image);
+    this.image = await locateImage(this.spec.machine, { ...this.qopts.image, rebuild: false });
     return this.image.hash;
   }
 
@@ -108,7 +109,11 @@ export class QemuBoard extends LinkBoard {
   }
 
   protected async open(opts: StepOptions): Promise<Transport> {
-    const image = this.image ?? (await locateImage(this.spec.machine, this.qopts.image));
+    // make is incremental (0.3 s when nothing changed): every launch runs the current sources.
+    const image = await locateImage(this.spec.machine, {
+      ...this.qopts.image,
+      rebuild: this.qopts.image?.build !== false,
+    });
     this.image = image;
     this.footprint = await elfFootprint(image.elf);
     if (opts.signal?.aborted)
@@ -141,9 +146,10 @@ export class QemuBoard extends LinkBoard {
     });
   }
 
-  /** QEMU's pid while it runs (fault tests hang or kill it). */
-  get pid(): number | undefined {
-    return this.child?.pid;
+  /** QEMU while it runs (fault tests hang or kill it; the lease store records it). */
+  get process(): { pid: number; program: string } | undefined {
+    const pid = this.child?.pid;
+    return pid === undefined ? undefined : { pid, program: this.qopts.qemu ?? 'qemu-system-arm' };
   }
 
   /** Stops the emulator without telling the link: the board stops answering (SIGSTOP). */

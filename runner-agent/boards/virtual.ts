@@ -69,8 +69,9 @@ export class VirtualBoard extends LinkBoard {
     }
   }
 
-  get pid(): number | undefined {
-    return this.child?.child.pid;
+  get process(): { pid: number; program: string } | undefined {
+    const pid = this.child?.child.pid;
+    return pid === undefined ? undefined : { pid, program: this.vopts.program ?? VIRTUAL_BOARD };
   }
 
   /** The board stops answering (SIGSTOP), for hang tests. */

@@ -4,7 +4,7 @@
 // old one, so a kill mid-write leaves either the old or the new state, never half.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { AgentError } from './errors.ts';
 
 export interface Lease {
@@ -26,10 +26,19 @@ export interface BoardHealth {
   lastError?: { code: string; message: string; at: string };
 }
 
+/** A process an agent started for a board (QEMU): killed when its agent is found dead. */
+export interface BoardProcess {
+  pid: number;
+  /** Program name or path: checked against /proc/<pid>/cmdline before a kill (pids are reused). */
+  program: string;
+  agentPid: number;
+}
+
 interface StateFile {
   schemaVersion: 1;
   leases: Lease[];
   health: Record<string, BoardHealth>;
+  processes?: Record<string, BoardProcess>;
 }
 
 /** Failures in a row that quarantine a board. */
@@ -38,8 +47,11 @@ export const QUARANTINE_AFTER = 2;
 export class LeaseStore {
   private leases = new Map<string, Lease>();
   private health = new Map<string, BoardHealth>();
+  private processes = new Map<string, BoardProcess>();
   /** Leases found stale at load time (reported in the agent's log). */
   readonly recovered: Lease[] = [];
+  /** Board processes of dead agents killed at load time. */
+  readonly killed: (BoardProcess & { boardId: string })[] = [];
 
   /** `path` null keeps the state in memory only (in-process runs). */
   constructor(
@@ -75,7 +87,26 @@ export class LeaseStore {
       else this.leases.set(l.id, l);
     }
     for (const [id, h] of Object.entries(doc.health ?? {})) this.health.set(id, h);
-    if (this.recovered.length > 0) this.persist();
+    for (const [boardId, p] of Object.entries(doc.processes ?? {})) {
+      if (this.isAlive(p.agentPid) && p.agentPid !== process.pid) {
+        this.processes.set(boardId, p);
+      } else if (this.isAlive(p.pid) && commandLineHas(p.pid, p.program)) {
+        // An emulator orphaned by a killed agent would hold its pty and CPU forever.
+        try {
+          process.kill(p.pid, 'SIGKILL');
+          this.killed.push({ ...p, boardId });
+        } catch {
+          // already gone
+        }
+      }
+    }
+    if (
+      this.recovered.length > 0 ||
+      this.killed.length > 0 ||
+      Object.keys(doc.processes ?? {}).length > 0
+    ) {
+      this.persist();
+    }
   }
 
   private persist(): void {
@@ -84,6 +115,7 @@ export class LeaseStore {
       schemaVersion: 1,
       leases: [...this.leases.values()],
       health: Object.fromEntries(this.health),
+      processes: Object.fromEntries(this.processes),
     };
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
@@ -149,6 +181,19 @@ export class LeaseStore {
     return dropped;
   }
 
+  /** Records (or with null forgets) the process of a board started by this agent. */
+  setProcess(boardId: string, p: { pid: number; program: string } | null): void {
+    const old = this.processes.get(boardId);
+    if (p === null) {
+      if (!old) return;
+      this.processes.delete(boardId);
+    } else {
+      if (old?.pid === p.pid) return;
+      this.processes.set(boardId, { ...p, agentPid: process.pid });
+    }
+    this.persist();
+  }
+
   healthOf(boardId: string): BoardHealth {
     return this.health.get(boardId) ?? { consecutiveFailures: 0, quarantined: false };
   }
@@ -178,6 +223,16 @@ export class LeaseStore {
   clearHealth(boardId: string): void {
     this.health.delete(boardId);
     this.persist();
+  }
+}
+
+/** Whether /proc says `pid` runs `program` (false where /proc is missing: never kill blind). */
+function commandLineHas(pid: number, program: string): boolean {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return argv0 === program || basename(argv0) === basename(program);
+  } catch {
+    return false;
   }
 }
 

@@ -69,6 +69,11 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? (() => {});
     this.store = new LeaseStore(opts.stateFile);
+    for (const p of this.store.killed) {
+      this.log(
+        `killed ${p.program} (pid ${p.pid}) of board ${p.boardId}, left by dead agent pid ${p.agentPid}`,
+      );
+    }
     for (const l of this.store.recovered) {
       this.log(
         `recovered stale lease ${l.id} on ${l.boardId} (job ${l.jobId}, agent pid ${l.pid})`,
@@ -201,6 +206,7 @@ export class Agent {
           );
         }
         this.facts.set(spec.id, facts);
+        this.store.setProcess(spec.id, board.process ?? null);
         const doc = await runBench(board, facts, req, {
           signal: jo.signal,
           timeoutScale: scale,
@@ -241,6 +247,7 @@ export class Agent {
   async close(): Promise<void> {
     this.scheduler.close('agent shutting down');
     await Promise.all([...this.boards.values()].map((b) => b.stop().catch(() => {})));
+    for (const id of this.boards.keys()) this.store.setProcess(id, null);
     this.boards.clear();
   }
 }

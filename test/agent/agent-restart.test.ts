@@ -1,0 +1,129 @@
+// A killed agent: `tinyml-agent serve` is killed (SIGKILL) while a job holds a board; a
+// new agent on the same state file recovers the stale lease, kills the board process the
+// dead agent left behind, and runs the next job on that board at once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getBoards, postJob } from '../../runner-agent/api/client.ts';
+import { processAlive } from '../../runner-agent/jobs/leases.ts';
+import { LENET, NO_VIRTUAL, REPO, TOKEN, virtualBoard } from './agent-fixtures.ts';
+
+const program = virtualBoard();
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+function serve(dir: string): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'bin', 'tinyml-agent.js'),
+      'serve',
+      '--inventory',
+      join(dir, 'boards.json'),
+      '--port',
+      '0',
+      '--token-file',
+      join(dir, 'token'),
+      '--state',
+      join(dir, 'leases.json'),
+      '--virtual-board',
+      program as string,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start: ${err}`)), 30_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], stderr: () => err });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${err}`)));
+  });
+}
+
+test(
+  'a killed agent restarts with no stuck lease and no orphaned board process',
+  { skip: program === null ? NO_VIRTUAL : false, timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-restart-'));
+    writeFileSync(join(dir, 'token'), TOKEN + '\n');
+    writeFileSync(
+      join(dir, 'boards.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        boards: [
+          {
+            id: 'vb',
+            kind: 'emulated',
+            machine: 'mps2-an386',
+            core: 'cortex-m4',
+            clockHz: 25_000_000,
+            labels: [],
+          },
+        ],
+      }),
+    );
+    const lenet = readFileSync(LENET).toString('base64');
+    let second: Served | undefined;
+    const first = await serve(dir);
+    try {
+      const addr = { url: first.url, token: TOKEN };
+      const leased = new Promise<void>((resolve) => {
+        postJob(addr, { board: 'vb', model: { base64: lenet }, repeats: 5000 }, (e) => {
+          if (e.event === 'invoking') resolve();
+        }).catch(() => {}); // the agent dies under it
+      });
+      await leased;
+      const state = JSON.parse(readFileSync(join(dir, 'leases.json'), 'utf8')) as {
+        leases: { boardId: string; pid: number }[];
+        processes: Record<string, { pid: number }>;
+      };
+      assert.deepEqual(
+        state.leases.map((l) => [l.boardId, l.pid]),
+        [['vb', first.child.pid]],
+      );
+      const boardPid = state.processes.vb.pid;
+      assert.ok(processAlive(boardPid));
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+
+      const t0 = performance.now();
+      second = await serve(dir);
+      const a2 = { url: second.url, token: TOKEN };
+      const boards = await getBoards(a2);
+      assert.equal(boards[0].state, 'idle');
+      assert.equal(boards[0].lease, null);
+      assert.match(second.stderr(), /recovered stale lease .* on vb/);
+      // The virtual board either ended with its agent's pipes or was killed by the new agent.
+      for (let i = 0; i < 50 && processAlive(boardPid); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.equal(processAlive(boardPid), false, "the dead agent's board process is gone");
+      const doc = await postJob(a2, { board: 'vb', model: { base64: lenet }, repeats: 2 });
+      assert.equal(doc.totals.ticks.n, 2);
+      assert.ok(performance.now() - t0 < 30_000);
+      const after = JSON.parse(readFileSync(join(dir, 'leases.json'), 'utf8')) as {
+        leases: unknown[];
+      };
+      assert.deepEqual(after.leases, []);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+      if (second) await new Promise((r) => second?.child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
