@@ -64,6 +64,7 @@ export class HistoryStore {
   private readonly dir: string;
   private readonly opts: HistoryOptions;
   private tip: string | null | undefined = undefined;
+  private known: { tip: string; shas: Set<string> } | undefined;
   // One operation at a time per store: they share the remote-tracking ref.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -155,7 +156,8 @@ export class HistoryStore {
     const path = resultPath(sha, model, board);
     return this.serial(async () => {
       const tip = await this.currentTip();
-      if (tip === null) return null;
+      // The pipeline asks commit after commit up the ancestry: a miss costs no process.
+      if (tip === null || !(await this.commitsAt(tip)).has(sha)) return null;
       try {
         await this.git(['cat-file', '-e', `${tip}:${path}`]);
       } catch {
@@ -169,17 +171,7 @@ export class HistoryStore {
   commits(): Promise<Set<string>> {
     return this.serial(async () => {
       const tip = await this.currentTip();
-      if (tip === null) return new Set<string>();
-      const out = await this.run(
-        ['ls-tree', '--name-only', tip, '--', `${RESULTS_DIR}/`],
-        'listing',
-      );
-      return new Set(
-        out
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => l.slice(RESULTS_DIR.length + 1)),
-      );
+      return tip === null ? new Set<string>() : new Set(await this.commitsAt(tip));
     });
   }
 
@@ -305,6 +297,22 @@ export class HistoryStore {
     } finally {
       await rm(index, { force: true });
     }
+  }
+
+  /** The commits with results in the tree of tip, listed once per tip. */
+  private async commitsAt(tip: string): Promise<Set<string>> {
+    if (this.known?.tip !== tip) {
+      const out = await this.run(
+        ['ls-tree', '--name-only', tip, '--', `${RESULTS_DIR}/`],
+        'listing',
+      );
+      const shas = out
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.slice(RESULTS_DIR.length + 1));
+      this.known = { tip, shas: new Set(shas) };
+    }
+    return this.known.shas;
   }
 
   private async readDoc(tip: string, path: string): Promise<ResultDocument> {
