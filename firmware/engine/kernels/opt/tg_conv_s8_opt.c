@@ -36,8 +36,14 @@ static void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
   }
 }
 
+/* n bytes of v, a word at a time (gcc -Os turns a byte loop into a memset call). */
 static void fill_s8(int8_t *dst, int8_t v, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) {
+  const int32_t v4 = (int32_t)((uint32_t)(uint8_t)v * 0x01010101u);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    tg_write_s8x4(dst + i, v4);
+  }
+  for (; i < n; ++i) {
     dst[i] = v;
   }
 }
@@ -51,24 +57,29 @@ static void im2col(const tg_conv_args *a, const int8_t *input, int32_t b, int32_
   const int32_t ky0 = tg_first_tap(in_y0, a->dilation_h), ky1 = tg_end_tap(in_y0, a->dilation_h, in.h, kh);
   const int32_t kx0 = tg_first_tap(in_x0, a->dilation_w), kx1 = tg_end_tap(in_x0, a->dilation_w, in.w, kw);
   const int32_t row = kw * c;
-  for (int32_t ky = 0; ky < kh; ++ky, col += row) {
-    if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
-      fill_s8(col, zero_point, row);
-      continue;
-    }
-    /* the row's first in-image tap (never an address before the input) */
-    const int8_t *x = input + ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky) * in.w + in_x0 +
-                               (ptrdiff_t)a->dilation_w * kx0) * c;
-    fill_s8(col, zero_point, kx0 * c);
+  if (ky1 <= ky0 || kx1 <= kx0) { /* no tap inside the image */
+    fill_s8(col, zero_point, kh * row);
+    return;
+  }
+  fill_s8(col, zero_point, ky0 * row); /* rows above the image */
+  col += ky0 * row;
+  /* the first in-image tap of row ky0 (never an address before the input), then a row down */
+  const int8_t *x = input + ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky0) * in.w + in_x0 +
+                             (ptrdiff_t)a->dilation_w * kx0) * c;
+  const ptrdiff_t x_row = (ptrdiff_t)a->dilation_h * in.w * c;
+  const int32_t left = kx0 * c, right = (kw - kx1) * c, run = (kx1 - kx0) * c;
+  for (int32_t ky = ky0; ky < ky1; ++ky, col += row, x += x_row) {
+    if (left > 0) fill_s8(col, zero_point, left);
     if (a->dilation_w == 1) {
-      copy_s8(col + kx0 * c, x, (kx1 - kx0) * c);
+      copy_s8(col + left, x, run);
     } else {
       for (int32_t kx = kx0; kx < kx1; ++kx) {
         copy_s8(col + kx * c, x + (kx - kx0) * a->dilation_w * c, c);
       }
     }
-    fill_s8(col + kx1 * c, zero_point, (kw - kx1) * c);
+    if (right > 0) fill_s8(col + kx1 * c, zero_point, right);
   }
+  fill_s8(col, zero_point, (kh - ky1) * row); /* rows below the image */
 }
 
 tg_status tg_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q, const int32_t *bias, const int8_t *input,
