@@ -84,7 +84,7 @@ export class PacedTransport extends TransportBase {
     });
   }
 
-  write(bytes: Uint8Array): Promise<void> {
+  async write(bytes: Uint8Array): Promise<void> {
     this.assertOpen('paced write');
     return new Promise((resolve) => this.out.push(bytes.slice(), resolve));
   }

@@ -45,7 +45,7 @@ class SerialTransport extends TransportBase {
     port.on('close', () => this.emitClose(new TransportError('closed', `${path}: port closed`)));
   }
 
-  write(bytes: Uint8Array): Promise<void> {
+  async write(bytes: Uint8Array): Promise<void> {
     this.assertOpen(`${this.path}: write`);
     return new Promise((resolve, reject) => {
       this.port.write(bytes, (e) => {

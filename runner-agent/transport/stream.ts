@@ -25,7 +25,7 @@ export class StreamTransport extends TransportBase {
     output.on('error', () => {});
   }
 
-  write(bytes: Uint8Array): Promise<void> {
+  async write(bytes: Uint8Array): Promise<void> {
     this.assertOpen(`${this.name}: write`);
     return new Promise((resolve, reject) => {
       this.output.write(bytes, (e) => {
