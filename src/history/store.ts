@@ -207,10 +207,13 @@ export class HistoryStore {
   private async fetchTip(): Promise<string | null> {
     const tracking = `refs/remotes/data/${this.branch}`;
     try {
+      // Depth 1: a read needs the tip's tree and a write only the tip as parent, so a run
+      // costs the size of the data, not of its history.
       await this.git([
         'fetch',
         '--quiet',
         '--no-tags',
+        '--depth=1',
         '--end-of-options',
         this.remote,
         `+refs/heads/${this.branch}:${tracking}`,
