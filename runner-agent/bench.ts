@@ -119,6 +119,13 @@ export async function runBench(
   // Timed runs on a fixed input (all zero-point values, i.e. zeros): timing is data-independent
   // except for a few branches, and this keeps runs comparable across commits.
   const dataset = req.dataset ? await loadDataset(req.dataset) : null;
+  if (dataset && dataset.manifest.task !== 'classification') {
+    throw new AgentError(
+      'bad-request',
+      `${req.dataset}: on-device accuracy is computed for classification datasets; this one is ${dataset.manifest.task}`,
+      { boardFault: false },
+    );
+  }
   for (let i = 0; i < loaded.inputs.length; i++) {
     const d = loaded.inputs[i];
     const elements = d.dims.reduce((a, b) => a * b, 1);
