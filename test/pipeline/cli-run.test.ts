@@ -177,6 +177,12 @@ test(
     const ratio = conv2[0] / conv2[1];
     assert.ok(ratio > 1.3 && ratio < 1.7, `conv2 head/base ${ratio}`);
     assert.match(c.err(), /agent: board qemu-m4: QEMU pid \d+/);
+    // The agent's job events, as progress lines of the measurement they belong to.
+    assert.match(
+      c.err(),
+      /measuring base of lenet on qemu-m4\n(?:.*\n)*?tinyml-gate: {3}upload 100%\n/,
+    );
+    assert.match(c.err(), /^tinyml-gate: {3}invoking: 0 warm-up and 3 timed inference\(s\)$/m);
     assert.ok(seconds < 60, `took ${seconds} s`);
   },
 );

@@ -346,3 +346,50 @@ test('a head model the gate cannot read is an error of its entries, no board tim
     /models\/lenet\.tflite: not a model the gate can read/,
   );
 });
+
+test("host float accuracy from the float reference, once per float model, over the board's samples", async () => {
+  const ex = LENET.replace(/lenet_int8\.tflite$/, '');
+  const r2 = new Repo();
+  try {
+    r2.write(
+      'tinyml-gate.yml',
+      [
+        'schemaVersion: 1',
+        'models:',
+        '  - { name: lenet, path: m/int8.tflite, floatReference: m/float.tflite, dataset: d/dataset.json }',
+        'boards: [qemu-m4, qemu-m7]',
+        '',
+      ].join('\n'),
+    );
+    r2.copy(LENET, 'm/int8.tflite');
+    r2.copy(`${ex}lenet_float.tflite`, 'm/float.tflite');
+    for (const f of ['dataset.json', 'x_test.npy', 'y_test.npy'])
+      r2.copy(`${ex}data/${f}`, `d/${f}`);
+    r2.commit('base');
+    r2.git('checkout', '-q', '-b', 'pr');
+    r2.copy(LENET_WIDE, 'm/int8.tflite');
+    r2.copy(LENET_WIDE.replace(/lenet_int8/, 'lenet_float'), 'm/float.tflite');
+    r2.commit('wide');
+    const fb = fakeBench({ accuracy: { hostInt8: 96.8, device: 96.8, samples: 500 } });
+    const lines: string[] = [];
+    const r = await runPipeline({
+      configPath: 'tinyml-gate.yml',
+      repoDir: r2.dir,
+      baseRef: 'main',
+      bench: fb.bench,
+      log: (l) => lines.push(l),
+    });
+    outDirs.push(r.outDir);
+    assert.ok(fb.calls.every((c) => c.dataset === `${r2.dir}/d/dataset.json`));
+    // examples/lenet-mnist/README.md: U scores 96.80 % (base) and 97.00 % (wide) on these 500 digits.
+    const float = (role: string, board: string) =>
+      r.results.find((x) => x.role === role && x.doc.board.boardId === board)?.doc.accuracy
+        ?.hostFloat;
+    assert.equal(float('base', 'qemu-m4'), 96.8);
+    assert.equal(float('head', 'qemu-m4'), 97);
+    assert.equal(float('head', 'qemu-m7'), 97);
+    assert.equal(lines.filter((l) => l.startsWith('host float accuracy of')).length, 2);
+  } finally {
+    r2.remove();
+  }
+});
