@@ -36,6 +36,8 @@ endef
 TGP_AGENT_ELF := $(TGB_BUILD)/tg_agent.elf
 TGP_HASH_H := $(TGB_BUILD)/gen/tg_build_hash.h
 $(TGB_BUILD)/obj/protocol/%.o: TGB_CFLAGS += -I$(TGP_DIR)
+# Explicit: the .d files hold paths relative to where make ran (repository root or firmware/).
+$(call TGB_OBJ,$(TGP_SRCS) $(TGP_DIR)/main_board.c): $(wildcard $(TGP_DIR)/*.h)
 $(call TGB_OBJ,$(TGP_DIR)/tg_proto_device.c): $(TGP_HASH_H)
 $(TGP_HASH_H): FORCE_TGP
 	$(call TGP_HASH_RULE,$(TGP_HASH_FILES),$(TGB_CFLAGS) $(TGB_LDFLAGS),$(TGB_CC))
@@ -48,7 +50,7 @@ $(TGP_AGENT_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGP_SRCS) $(TGP_DIR)/main_b
 	$(TGB_SIZE) $@ > $(@:.elf=.size.txt)
 	sed -n 's/.*TG_BUILD_HASH_HEX "\([0-9a-f]*\)".*/\1/p' $(TGP_HASH_H) > $(@:.elf=.hash)
 
-.PHONY: agent agent-all virtual-board proto-host-tests proto-qemu-smoke proto-test
+.PHONY: agent agent-all virtual-board proto-client proto-host-tests proto-qemu-smoke proto-test
 agent: $(TGP_AGENT_ELF)
 
 agent-all:
@@ -58,15 +60,18 @@ agent-all:
 	done
 
 # ---- host: the virtual board (engine with the ref kernels, optimised, no sanitizers) and
-# the tests (protocol code and tests under ASan/UBSan, linked with the same engine) ----
-TGP_HOST := $(TGB_FW)/build/host-proto
-TGP_HOST_INC := -I$(TGP_DIR) -I$(TGB_FW)/boards/common -I$(TGB_FW)/engine/include -I$(TGB_FW)/engine/src \
-  -I$(TGB_FW)/engine/kernels -I$(TGB_FW)/engine/ops -I$(TGP_HOST)/gen
+# the tests (protocol code and tests under ASan/UBSan, linked with the same engine). Absolute
+# paths throughout, so that the dependency files hold the same names whether make runs from
+# the repository root or from firmware/ (targets: the phony names below). ----
+TGP_ABS := $(abspath $(TGB_FW))
+TGP_HOST := $(TGP_ABS)/build/host-proto
+TGP_HOST_INC := -I$(TGP_ABS)/protocol -I$(TGP_ABS)/boards/common -I$(TGP_ABS)/engine/include \
+  -I$(TGP_ABS)/engine/src -I$(TGP_ABS)/engine/kernels -I$(TGP_ABS)/engine/ops -I$(TGP_HOST)/gen
 TGP_HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wvla -O2 -g $(TGP_HOST_INC) -MMD -MP
 TGP_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-TGP_HOST_ENGINE_SRCS := $(sort $(wildcard $(TGB_FW)/engine/src/*.c $(TGB_FW)/engine/ops/*.c $(TGB_FW)/engine/kernels/*.c))
-TGP_HOST_OBJ = $(patsubst $(TGB_FW)/%.c,$(TGP_HOST)/obj/%.o,$(1))
-TGP_SAN_OBJ = $(patsubst $(TGB_FW)/%.c,$(TGP_HOST)/san/%.o,$(1))
+TGP_HOST_ENGINE_SRCS := $(sort $(wildcard $(TGP_ABS)/engine/src/*.c $(TGP_ABS)/engine/ops/*.c $(TGP_ABS)/engine/kernels/*.c))
+TGP_HOST_OBJ = $(patsubst $(TGP_ABS)/%.c,$(TGP_HOST)/obj/%.o,$(abspath $(1)))
+TGP_SAN_OBJ = $(patsubst $(TGP_ABS)/%.c,$(TGP_HOST)/san/%.o,$(abspath $(1)))
 TGP_HOST_GEN := $(TGP_HOST)/gen/tg_ops_list.h $(TGP_HOST)/gen/tg_build_hash.h
 
 $(TGP_HOST)/gen/tg_ops_list.h: FORCE_TGP
@@ -75,14 +80,14 @@ $(TGP_HOST)/gen/tg_ops_list.h: FORCE_TGP
 	  sed -n 's/^const tg_op tg_op_\([a-z0-9_]*\)[ ]*=.*/TG_OP(\1)/p' /dev/null $(TGB_OPS_SRCS) | sort -u; } > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(TGP_HOST)/gen/tg_build_hash.h: FORCE_TGP
-	$(call TGP_HASH_RULE,$(sort $(wildcard $(addprefix $(TGB_FW)/,$(TGP_HASH_DIRS)))),$(TGP_HOST_CFLAGS),$(HOST_CC))
+	$(call TGP_HASH_RULE,$(sort $(wildcard $(addprefix $(TGB_FW)/,$(TGP_HASH_DIRS)))),$(subst $(TGP_ABS)/,,$(TGP_HOST_CFLAGS)),$(HOST_CC))
 
-$(TGP_HOST)/obj/%.o: $(TGB_FW)/%.c | $(TGP_HOST_GEN)
+$(TGP_HOST)/obj/%.o: $(TGP_ABS)/%.c | $(TGP_HOST_GEN)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(TGP_HOST_CFLAGS) -c $< -o $@
-$(TGP_HOST)/san/%.o: $(TGB_FW)/%.c | $(TGP_HOST_GEN)
+$(TGP_HOST)/san/%.o: $(TGP_ABS)/%.c | $(TGP_HOST_GEN)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(TGP_HOST_CFLAGS) -O1 $(TGP_SAN) -I$(TGB_FW)/test/core -c $< -o $@
+	$(HOST_CC) $(TGP_HOST_CFLAGS) -O1 $(TGP_SAN) -I$(TGP_ABS)/test/core -c $< -o $@
 $(call TGP_HOST_OBJ,$(TGP_DIR)/tg_proto_device.c) $(call TGP_SAN_OBJ,$(TGP_DIR)/tg_proto_device.c): $(TGP_HOST)/gen/tg_build_hash.h
 $(TGP_HOST)/obj/engine/src/tg_ops.o: $(TGP_HOST)/gen/tg_ops_list.h
 
@@ -101,6 +106,7 @@ $(TGP_HOST)/tg_proto_client: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/tg_proto
 	$(HOST_CC) $(TGP_SAN) -o $@ $^
 
 virtual-board: $(TGP_HOST)/tg_virtual_board
+proto-client: $(TGP_HOST)/tg_proto_client
 
 TGP_SMOKE := bash $(TGB_FW)/test/protocol/serial_smoke.sh
 proto-host-tests: $(TGP_HOST)/test_framing $(TGP_HOST)/test_proto $(TGP_HOST)/tg_virtual_board $(TGP_HOST)/tg_proto_client

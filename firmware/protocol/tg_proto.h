@@ -76,6 +76,10 @@ typedef struct {
   uint32_t rx_buffer; /* bytes the host may have in flight unanswered (HELLO) */
   uint32_t (*now)(void *user);
   void (*marker)(void *user, int level); /* may be NULL */
+  /* May be NULL. Called right before every measured run: restarts the tick counter, so
+   * that every run starts at the same phase of the tick (under QEMU -icount a tick spans
+   * 40 instructions; without this, layers differ by one tick between repeats). */
+  void (*tick_restart)(void *user);
   void *user;
   uint8_t *model_ram; /* 16-byte aligned: the model, then the evaluation's input slots */
   size_t model_ram_bytes;

@@ -245,6 +245,7 @@ static void invoke(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
   for (uint32_t k = 0; k < repeats; ++k) {
     d->prof_base = k * ((uint32_t)layers + 1u);
     tg_restore_inputs(d);
+    if (p->cfg.tick_restart != NULL) p->cfg.tick_restart(p->cfg.user);
     uint32_t t0 = p->cfg.now(p->cfg.user);
     tg_status st = tg_engine_invoke(d->engine, &prof);
     uint32_t t1 = p->cfg.now(p->cfg.user);

@@ -144,6 +144,7 @@ void tg_device_run_eval(tg_proto *p, int slot, uint16_t seq) {
   tg_tensor *in = tg_engine_input(d->engine, 0);
   memcpy(in->data, d->slot_data[slot], d->eval_in_bytes);
   tg_profiler prof = {.user = p, .now = tg_prof_now, .marker = p->cfg.marker != NULL ? tg_prof_marker : NULL};
+  if (p->cfg.tick_restart != NULL) p->cfg.tick_restart(p->cfg.user);
   uint32_t t0 = p->cfg.now(p->cfg.user);
   tg_status st = tg_engine_invoke(d->engine, &prof);
   uint32_t t1 = p->cfg.now(p->cfg.user);
