@@ -1,6 +1,7 @@
 /* The opt kernel set (KERNELS=opt): int8 fast paths in the manner of CMSIS-NN, built on
- * the DSP-extension operations of tg_simd.h (SXTB16 + SMLAD on Cortex-M4/M7/M33/M55,
- * portable C elsewhere, bit-identical). Each fast path has a named predicate here; the
+ * the DSP-extension operations of tg_simd.h (SXTB16 + SMLAD on Cortex-M4/M7/M33/M55, with
+ * assembly innermost loops; plain C loops with the same sums where TG_SIMD_DSP is 0: the
+ * host and the Cortex-M3). Each fast path has a named predicate here; the
  * operator's prepare calls it once (that choice is the layer's reported kernel path), the
  * scratch-size function reuses it, and the kernel rechecks it on entry (TG_ERR_ARG when it
  * does not hold). A layer that misses its fast path runs the reference kernel.
