@@ -14,3 +14,4 @@ export {
 export type { IndexDocument, IndexEntry } from './layout.ts';
 export { HistoryError } from './errors.ts';
 export type { HistoryErrorCode } from './errors.ts';
+export { DASHBOARD_PATH, dashboardHtml } from './dashboard.ts';

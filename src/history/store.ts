@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResultDocument } from '../schema/result-types.ts';
 import { parseDocumentText } from '../schema/load.ts';
 import { validate } from '../schema/validate.ts';
+import { DASHBOARD_PATH, dashboardHtml } from './dashboard.ts';
 import { HistoryError, messageOf } from './errors.ts';
 import { GitFailure, gitError, gitRunner, type GitRunner } from './git.ts';
 import {
@@ -284,6 +285,7 @@ export class HistoryStore {
       const blobs: string[] = [];
       const all = new Map(files);
       all.set(INDEX_PATH, mergeIndex(oldIndex, `${this.branch}:${INDEX_PATH}`, entries));
+      all.set(DASHBOARD_PATH, dashboardHtml());
       for (const [path, text] of all) {
         const blob = (await this.git(['hash-object', '-w', '--stdin'], { input: text })).trim();
         blobs.push(`100644 ${blob}\t${path}`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { HistoryStore } from '../../src/history/store.ts';
 import { ancestorsOf, pipelineHistory } from '../../src/history/ancestors.ts';
 import { INDEX_PATH, parseIndex, resultPath } from '../../src/history/layout.ts';
+import { DASHBOARD_PATH } from '../../src/history/dashboard.ts';
 import type { ResultDocument } from '../../src/schema/result-types.ts';
 import { cnn, measure } from '../compare/factory.ts';
 import { git, makeRemote, type GitRemote } from '../support/git-remote.ts';
@@ -49,7 +50,7 @@ test('append writes one commit with the documents and the index; read and find r
         `results/${sha}/cnn16/qemu-m4.json`,
         `results/${sha}/cnn16/nucleo-l496zg.json`,
       ]);
-      assert.deepEqual(branchFiles(r).sort(), [INDEX_PATH, ...res.paths].sort());
+      assert.deepEqual(branchFiles(r).sort(), [DASHBOARD_PATH, INDEX_PATH, ...res.paths].sort());
       assert.equal(
         git(r.root, ['--git-dir', r.remote, 'rev-list', '--count', 'tinyml-gate-data']),
         '1',
