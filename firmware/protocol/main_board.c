@@ -78,7 +78,7 @@ int main(void) {
       .mve = 1,
 #endif
       /* Polled UART: what the host may have in flight is what QEMU's pseudo-terminal holds
-       * while the core computes (docs/protocol.md 4.9). */
+       * while the core computes (EVAL_SAMPLE in docs/protocol.md). */
       .rx_buffer = 4096u,
       .now = ticks_now,
       .marker = marker,

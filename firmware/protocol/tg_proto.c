@@ -139,7 +139,16 @@ void tg_proto_handle_frame(tg_proto *p, const tg_frame *f) {
     (void)tg_proto_send(p, (uint8_t)(f->type | 0x80u), f->seq, r.buf, r.len);
     return;
   }
-  const tg_cache_entry *hit = cache_find(p, f->type, f->seq);
+  /* HELLO, RESET and PING are idempotent: always executed, never answered from the cache.
+   * HELLO and RESET start a session: they empty the cache, so a host that restarts and
+   * reuses seqs is never answered with a previous session's responses. */
+  int session = f->type == TG_CMD_HELLO || f->type == TG_CMD_RESET;
+  if (session) {
+    memset(p->cache, 0, sizeof p->cache);
+    p->cache_next = 0;
+  }
+  const tg_cache_entry *hit =
+      session || f->type == TG_CMD_PING ? NULL : cache_find(p, f->type, f->seq);
   if (hit != NULL) {
     resend_cached(p, hit);
     return;
@@ -166,14 +175,6 @@ void tg_proto_handle_frame(tg_proto *p, const tg_frame *f) {
     (void)tg_proto_send(p, (uint8_t)(f->type | 0x80u), f->seq, r.buf, r.len);
   }
   if (r.eval_slot >= 0) tg_device_run_eval(p, r.eval_slot, f->seq);
-  /* RESET drops the cache except its own response (a retransmitted RESET is answered,
-   * not executed twice). */
-  if (f->type == TG_CMD_RESET && r.len == 2) {
-    tg_cache_entry keep = *c;
-    memset(p->cache, 0, sizeof p->cache);
-    p->cache[0] = keep;
-    p->cache_next = 1;
-  }
 }
 
 int tg_proto_poll(tg_proto *p) {

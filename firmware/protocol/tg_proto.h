@@ -1,6 +1,6 @@
 /* The serial protocol's device side (docs/protocol.md): a command dispatcher over an
  * abstract byte link, so that the same code runs on a board's UART and on the host (the
- * "virtual board"). No heap: the caller owns one tg_proto (about 60 KiB: frame buffers, the
+ * "virtual board"). No heap: the caller owns one tg_proto (about 40 KiB: frame buffers, the
  * response cache, the segmented-response body, eval results) plus the model RAM and the
  * engine arena it hands over in tg_device_config. Single-threaded: everything happens
  * inside tg_proto_poll(). */

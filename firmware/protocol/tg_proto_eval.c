@@ -1,6 +1,7 @@
-/* Streamed evaluation (docs/protocol.md 4.8-4.10): two input slots in the model RAM, so
- * that chunks of sample k+1 are accepted while sample k is incomplete; a sample runs as
- * soon as its last byte arrived, after its acknowledgement went out. */
+/* Streamed evaluation (EVAL_BEGIN, EVAL_SAMPLE, EVAL_RESULT in docs/protocol.md): two input
+ * slots in the model RAM, so that chunks of sample k+1 are accepted while sample k is
+ * incomplete; a sample runs as soon as its last byte arrived, after its acknowledgement
+ * went out. */
 #include <string.h>
 
 #include "tg_proto_internal.h"

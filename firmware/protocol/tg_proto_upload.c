@@ -1,5 +1,6 @@
-/* Model upload (docs/protocol.md 4.2-4.4): chunks into the model RAM in any order, the
- * CRC of the whole model, the engine load, and the model's description for the host. */
+/* Model upload (UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_END in docs/protocol.md): chunks into the
+ * model RAM in any order, the CRC of the whole model, the engine load, and the model's
+ * description for the host. */
 #include <string.h>
 
 #include "tg_crc32.h"

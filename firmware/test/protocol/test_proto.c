@@ -438,7 +438,7 @@ static void test_invoke(void) {
   request(TG_CMD_INVOKE, ++seq, pl, 4);
   CHECK_EQ_U(status_of(0), TG_PE_BAD_LENGTH);
 
-  /* RESET: the model is gone; the same RESET again is answered, not re-executed. */
+  /* RESET: the model is gone; a retransmitted RESET is answered once more. */
   request(TG_CMD_RESET, ++seq, NULL, 0);
   CHECK_EQ_U(status_of(0), 0);
   request(TG_CMD_RESET, seq, NULL, 0);
@@ -447,6 +447,25 @@ static void test_invoke(void) {
   le16(pl + 2, 1);
   request(TG_CMD_INVOKE, ++seq, pl, 4);
   CHECK_EQ_U(status_of(0), TG_PE_NO_MODEL);
+}
+
+/* A host that restarts and counts seqs from the same start again: after its HELLO, a
+ * request whose (type, seq) the previous session used is executed, not answered from the
+ * cache. */
+static void test_session_restart(void) {
+  init_proto(4096, sizeof arena);
+  uint8_t pl[8];
+  le32(pl, 100);
+  le32(pl + 4, 0);
+  request(TG_CMD_HELLO, 1, NULL, 0);
+  request(TG_CMD_UPLOAD_BEGIN, 2, pl, 8);
+  CHECK_EQ_U(status_of(0), 0);
+  le32(pl, 5000); /* the same seq again without HELLO: a retransmission, cached answer */
+  request(TG_CMD_UPLOAD_BEGIN, 2, pl, 8);
+  CHECK_EQ_U(status_of(0), 0);
+  request(TG_CMD_HELLO, 1, NULL, 0);
+  request(TG_CMD_UPLOAD_BEGIN, 2, pl, 8);
+  CHECK_EQ_U(status_of(0), TG_PE_MODEL_TOO_LARGE);
 }
 
 static void sample_chunk(uint32_t sample, uint32_t off, const float *x, uint32_t n_floats, int last) {
@@ -709,6 +728,7 @@ int main(int argc, char **argv) {
   test_upload_errors();
   test_invoke();
   test_eval();
+  test_session_restart();
   test_fuzz();
   const char *shared = argc > 1 ? argv[1] : "../../shared";
   char probe[512];
