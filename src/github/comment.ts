@@ -74,14 +74,16 @@ export async function upsertComment(
       removedDuplicates: [created.id],
     };
   }
-  // The oldest marked comment is the sticky one; later ones can only come from a race
-  // another run has not cleaned up yet, and that run deletes its own.
-  const keep = existing[0];
+  // The oldest marked comment is the sticky one. Younger ones come from a race whose
+  // loser did not get to clean up (a cancelled job): removed here, so one remains.
+  const [keep, ...extra] = existing;
+  const removed = extra.map((c) => c.id);
+  for (const id of removed) await deleteComment(client, opts, id, where);
   if (keep.body === opts.body) {
-    return { action: 'unchanged', id: keep.id, url: keep.html_url, removedDuplicates: [] };
+    return { action: 'unchanged', id: keep.id, url: keep.html_url, removedDuplicates: removed };
   }
   const updated = await updateComment(client, opts, keep.id, where);
-  return { action: 'updated', id: keep.id, url: updated.html_url, removedDuplicates: [] };
+  return { action: 'updated', id: keep.id, url: updated.html_url, removedDuplicates: removed };
 }
 
 /** The comments that start with the marker, oldest first (every page, 100 per page). */
@@ -172,6 +174,8 @@ async function deleteComment(
   try {
     await client.rest.issues.deleteComment({ owner: opts.owner, repo: opts.repo, comment_id: id });
   } catch (e) {
+    // Another run cleaning up the same race deleted it first.
+    if ((e as { status?: unknown } | null)?.status === 404) return;
     throw apiError(`deleting duplicate comment ${id} on ${where}`, e);
   }
 }

@@ -216,3 +216,32 @@ test('an unreachable API gives api-failed, naming what was being done', async ()
   );
   assert.throws(() => createClient({ token: '' }), { code: 'missing-env' });
 });
+
+test('duplicates left by an interrupted race are removed; the oldest is kept', async () => {
+  await withDouble(async (d) => {
+    const client = createClient({ token: 'test-token', apiUrl: d.url });
+    const marker = commentMarker('tinyml-gate.yml');
+    d.seedComments(
+      OWNER,
+      REPO,
+      7,
+      [`${marker}\nold`, 'human', `${marker}\nolder race`],
+      'github-actions[bot]',
+    );
+    const [first, , second] = d.comments(OWNER, REPO, 7);
+    const r = await upsertComment(client, {
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: 7,
+      marker,
+      body: `${marker}\nnew`,
+    });
+    assert.equal(r.action, 'updated');
+    assert.equal(r.id, first.id);
+    assert.deepEqual(r.removedDuplicates, [second.id]);
+    assert.deepEqual(
+      d.comments(OWNER, REPO, 7).map((c) => c.body),
+      [`${marker}\nnew`, 'human'],
+    );
+  });
+});
