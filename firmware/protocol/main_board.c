@@ -43,7 +43,8 @@ static uint32_t ticks_now(void *user) {
 static void tick_restart(void *user) {
   (void)user;
 #if defined(TG_BOARD_TIMER_CMSDK)
-  if (tg_timer_source_get() == TG_TIMER_CMSDK) *(volatile uint32_t *)(TG_BOARD_TIMER_CMSDK + 0x004u) = 0xFFFFFFFFu;
+  volatile uint32_t *value = (volatile uint32_t *)(TG_BOARD_TIMER_CMSDK + 0x004u);
+  if (tg_timer_source_get() == TG_TIMER_CMSDK) *value = 0xFFFFFFFFu;
 #endif
 }
 
@@ -64,7 +65,9 @@ int main(void) {
       .tick_name = tg_timer_name(),
       .clock_hz = info->cpu_hz,
       .tick_hz = tg_timer_hz(),
-      .tick_source = src == TG_TIMER_DWT ? TG_TICKS_DWT : src == TG_TIMER_SYSTICK ? TG_TICKS_SYSTICK : TG_TICKS_CMSDK,
+      .tick_source = src == TG_TIMER_DWT       ? TG_TICKS_DWT
+                     : src == TG_TIMER_SYSTICK ? TG_TICKS_SYSTICK
+                                               : TG_TICKS_CMSDK,
       /* QEMU models no DWT cycle counter (tg_timer.h): without one the ticks are
        * instruction-driven virtual time. */
       .emulated = src != TG_TIMER_DWT,

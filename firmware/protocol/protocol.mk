@@ -5,7 +5,8 @@
 # Targets:
 #   agent              firmware/build/<board>-<float>-<kernels>/tg_agent.elf (+ .hash, .size.txt)
 #   agent-all          tg_agent.elf for every board and float variant
-#   virtual-board      firmware/build/host-proto/tg_virtual_board
+#   virtual-board      firmware/build/host-proto/tg_virtual_board (alias: host-proto)
+#   proto-client       firmware/build/host-proto/tg_proto_client (smoke tests, link figures)
 #   proto-host-tests   COBS/CRC/frame and dispatcher tests (ASan/UBSan), the virtual board
 #                      answering HELLO on a pseudo-terminal
 #   proto-qemu-smoke   tg_agent.elf on QEMU BOARD (default mps2-an386) answers HELLO and
@@ -50,7 +51,7 @@ $(TGP_AGENT_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGP_SRCS) $(TGP_DIR)/main_b
 	$(TGB_SIZE) $@ > $(@:.elf=.size.txt)
 	sed -n 's/.*TG_BUILD_HASH_HEX "\([0-9a-f]*\)".*/\1/p' $(TGP_HASH_H) > $(@:.elf=.hash)
 
-.PHONY: agent agent-all virtual-board proto-client proto-host-tests proto-qemu-smoke proto-test
+.PHONY: agent agent-all virtual-board host-proto proto-client proto-host-tests proto-qemu-smoke proto-test
 agent: $(TGP_AGENT_ELF)
 
 agent-all:
@@ -105,7 +106,7 @@ $(TGP_HOST)/tg_proto_client: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/tg_proto
   $(TGP_DIR)/tg_crc32.c $(TGP_DIR)/tg_frame.c)
 	$(HOST_CC) $(TGP_SAN) -o $@ $^
 
-virtual-board: $(TGP_HOST)/tg_virtual_board
+virtual-board host-proto: $(TGP_HOST)/tg_virtual_board
 proto-client: $(TGP_HOST)/tg_proto_client
 
 TGP_SMOKE := bash $(TGB_FW)/test/protocol/serial_smoke.sh

@@ -17,4 +17,6 @@ uint32_t tg_crc32_update(uint32_t crc, const void *data, size_t n) {
   return crc;
 }
 
-uint32_t tg_crc32(const void *data, size_t n) { return tg_crc32_update(TG_CRC32_INIT, data, n) ^ 0xFFFFFFFFu; }
+uint32_t tg_crc32(const void *data, size_t n) {
+  return tg_crc32_update(TG_CRC32_INIT, data, n) ^ 0xFFFFFFFFu;
+}

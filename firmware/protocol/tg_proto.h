@@ -67,7 +67,13 @@ typedef struct {
 } tg_link;
 
 /* Tick sources as HELLO reports them. */
-enum { TG_TICKS_DWT = 1, TG_TICKS_CMSDK = 2, TG_TICKS_SYSTICK = 3, TG_TICKS_HOST_CLOCK = 4, TG_TICKS_HOST_COUNTER = 5 };
+enum {
+  TG_TICKS_DWT = 1,
+  TG_TICKS_CMSDK = 2,
+  TG_TICKS_SYSTICK = 3,
+  TG_TICKS_HOST_CLOCK = 4,
+  TG_TICKS_HOST_COUNTER = 5
+};
 
 typedef struct {
   const char *board, *core, *float_abi, *tick_name;

@@ -42,7 +42,8 @@ void tg_eval_begin(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
     tg_text_str(&t, "EVAL_BEGIN: two input slots of ");
     tg_text_u32(&t, in_bytes);
     tg_text_str(&t, " bytes do not fit the ");
-    tg_text_u32(&t, (uint32_t)(p->cfg.model_ram_bytes - (first < p->cfg.model_ram_bytes ? first : p->cfg.model_ram_bytes)));
+    size_t used = first < p->cfg.model_ram_bytes ? first : p->cfg.model_ram_bytes;
+    tg_text_u32(&t, (uint32_t)(p->cfg.model_ram_bytes - used));
     tg_text_str(&t, " bytes of model RAM left after the model and its inputs");
     tg_reply_error(r, TG_PE_EVAL_TOO_LARGE, m);
     return;
@@ -64,7 +65,9 @@ void tg_eval_begin(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
   tg_put_u8(r, 2);
 }
 
-static void eval_state_error(tg_reply *r, uint16_t code, const char *a, uint32_t x, const char *b, uint32_t y) {
+/* "EVAL_SAMPLE: sample <x><a>[<y><b>]" */
+static void eval_state_error(tg_reply *r, uint16_t code, const char *a, uint32_t x, const char *b,
+                             uint32_t y) {
   char m[128];
   tg_text t;
   tg_text_init(&t, m, sizeof m);
