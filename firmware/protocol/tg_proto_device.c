@@ -17,10 +17,11 @@
 #endif
 
 #if defined(TG_KERNELS_OPT) && TG_KERNELS_OPT
-#define TG_FAST_PATHS                                                                            \
-  "int8 only, SXTB16+SMLAD (portable C without the DSP extension): CONV_2D 1x1 and im2col, "  \
-  "DEPTHWISE_CONV_2D with depth multiplier 1, FULLY_CONNECTED, AVERAGE_POOL_2D; a layer "      \
-  "whose shape misses its predicate runs the reference kernel (path opt-fallback)"
+#define TG_FAST_PATHS                                                                          \
+  "int8, SXTB16/SMLAD (docs/kernels.md): CONV_2D 1x1 (stride 1, no padding) and im2col, not "  \
+  "grouped; DEPTHWISE_CONV_2D depth multiplier 1, or one input channel; FULLY_CONNECTED with "   \
+  "symmetric weights; AVERAGE_POOL_2D windows of at most 256; others and misses: reference "   \
+  "(path 2 opt-fallback)"
 #else
 #define TG_FAST_PATHS ""
 #endif
