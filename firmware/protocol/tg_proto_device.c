@@ -20,8 +20,8 @@
 #define TG_FAST_PATHS                                                                          \
   "int8, SXTB16/SMLAD (docs/kernels.md): CONV_2D 1x1 (stride 1, no padding) and im2col, not "  \
   "grouped; DEPTHWISE_CONV_2D depth multiplier 1, or one input channel; FULLY_CONNECTED with "   \
-  "symmetric weights; AVERAGE_POOL_2D windows of at most 256; others and misses: reference "   \
-  "(path 2 opt-fallback)"
+  "symmetric weights; AVERAGE_POOL_2D windows of at most 256; a miss runs the reference "     \
+  "(path 2, opt-fallback), operators without a fast path report path 0"
 #else
 #define TG_FAST_PATHS ""
 #endif
