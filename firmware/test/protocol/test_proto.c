@@ -299,6 +299,10 @@ static void test_upload_errors(void) {
   le32(pl, 0);
   request(TG_CMD_UPLOAD_CHUNK, 16, pl, 24);
   CHECK_EQ_U(status_of(0), 0);
+  CHECK_EQ_U(rd32(got[0].pl + 2), 20);
+  request(TG_CMD_UPLOAD_CHUNK, 16, pl, 24); /* retransmitted: not counted twice */
+  CHECK_EQ_U(ngot, 1);
+  CHECK_EQ_U(rd32(got[0].pl + 2), 20);
   request(TG_CMD_UPLOAD_END, 17, NULL, 0);
   CHECK_EQ_U(status_of(0), TG_PE_UPLOAD_INCOMPLETE);
   CHECK(strstr(message_of(0), "20 of 100") != NULL);
@@ -430,6 +434,10 @@ static void test_invoke(void) {
   n = reassemble(TG_CMD_INVOKE, seq);
   CHECK_EQ_U(n, 12 + 600 * 12);
   CHECK(n > 0 && rd32(body + n - 4) >= rd32(body + n - 8) + rd32(body + n - 12));
+  /* The first INVOKE's body was replaced by this one: its retransmission gets nothing (the
+   * host times out) rather than a second run or the wrong ticks. */
+  request(TG_CMD_INVOKE, invoke_seq, pl, 4);
+  CHECK_EQ_U(ngot, 0);
   le16(pl + 2, 2000);
   request(TG_CMD_INVOKE, ++seq, pl, 4);
   CHECK_EQ_U(status_of(0), TG_PE_TOO_MANY_REPEATS);
