@@ -2,7 +2,7 @@
 // or the base version re-measured on the very board the head ran on), with the host float
 // accuracy added where a float reference is configured. A failure here is this entry's
 // error, never the run's: the other models and boards go on.
-import type { ComparePair } from '../compare/index.ts';
+import { fingerprintDifference, type ComparePair } from '../compare/index.ts';
 import type { BaselineMode } from '../schema/config-types.ts';
 import type { ResultDocument } from '../schema/result-types.ts';
 import { chooseBaseline, type HistoryStore } from './baseline.ts';
@@ -109,6 +109,20 @@ export async function measureEntry(
     base = await bench(ctx, m, m.base, boardId, ctx.baseCommit);
   } catch (e) {
     return fail(`base (${ctx.baseCommit.sha.slice(0, 12)}): ${messageOf(e)}`, head);
+  }
+  const diff = fingerprintDifference(base, head);
+  if (diff !== null) {
+    // The board changed under us (its firmware was rebuilt and re-flashed between the two
+    // jobs): measure the head once more on what the board runs now, so the pair is alike.
+    const line = `head re-measured: the board's fingerprint changed between head and base (${diff})`;
+    ctx.log(`${name} on ${board}: ${line}`);
+    try {
+      const again = withNotes(await bench(ctx, m, m.head, boardId, ctx.headCommit), m.notes);
+      head = await withHostFloat(ctx, again, m, m.floatHead, notes);
+      notes.push(line);
+    } catch (e) {
+      return fail(`head, measured again: ${messageOf(e)}`);
+    }
   }
   if (decision.note !== undefined) base = withNotes(base, [decision.note]);
   base = await withHostFloat(ctx, base, m, m.floatBase, notes);

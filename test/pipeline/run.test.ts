@@ -393,3 +393,37 @@ test("host float accuracy from the float reference, once per float model, over t
     r2.remove();
   }
 });
+
+test('firmware rebuilt between head and base: the head is measured again, so the pair compares', async () => {
+  const inner = fakeBench();
+  let n = 0;
+  // The board's image changes after the first job, as when the agent rebuilds and re-flashes.
+  const bench: PipelineOptions['bench'] = async (req, progress) => {
+    const doc = await inner.bench(req, progress);
+    return n++ === 0 ? doc : { ...doc, board: { ...doc.board, firmwareHash: 'e'.repeat(64) } };
+  };
+  const r = await run({
+    baseRef: 'main',
+    headRef: 'widen',
+    bench,
+    models: ['lenet'],
+    boards: ['qemu-m4'],
+  });
+  assert.deepEqual(
+    inner.calls.map((c) => (c.commit.sha === baseSha ? 'base' : 'head')),
+    ['head', 'base', 'head'],
+  );
+  const e = r.comparison.entries[0];
+  assert.equal(e.status, 'compared');
+  assert.equal(e.head?.board.firmwareHash, 'e'.repeat(64));
+  assert.equal(r.verdict, 'fail');
+  assert.match(
+    r.markdown,
+    /head re-measured: the board's fingerprint changed between head and base \(firmwareHash e+ vs 1+\)/,
+  );
+  assert.deepEqual(
+    r.results.map((x) => x.role),
+    ['head', 'base'],
+  );
+  assert.equal(r.results[0].doc, e.head);
+});
