@@ -57,6 +57,9 @@ export interface UploadOptions {
   onProgress?: (sentBytes: number, totalBytes: number) => void;
 }
 
+/** Boot handshake of docs/protocol.md section 5: HELLO every 500 ms for up to 10 s. */
+export const BOOT_HELLO = { timeoutMs: 500, attempts: 20 } as const;
+
 /** INVOKE results are bounded by the device's 16384-byte result buffer (protocol.md 4.6). */
 const INVOKE_RESULT_BUFFER = 16384;
 /** Largest UPLOAD_END body accepted: 65535 layers with long names would still fit. */

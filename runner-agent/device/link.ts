@@ -121,6 +121,8 @@ export class RequestLink {
   private nextSeq = 0;
   private sendCounter = 0;
   private closedBy: Error | undefined;
+  private readonly onData: (chunk: Uint8Array) => void;
+  private readonly onClose: (error?: Error) => void;
 
   constructor(transport: Transport, options: LinkOptions = {}) {
     this.transport = transport;
@@ -133,18 +135,19 @@ export class RequestLink {
       onFrame: (f) => this.onFrame(f),
       onError: options.onLineError ?? (() => {}),
     });
-    transport.on('data', (chunk) => {
+    this.onData = (chunk) => {
       this.stats.bytesIn += chunk.length;
       this.parser.push(chunk);
       this.stats.framesIn = this.parser.stats.frames;
       this.stats.lineErrors = this.parser.stats.errors;
       this.stats.discardedBytes = this.parser.stats.discardedBytes;
-    });
-    transport.on('close', (e) =>
+    };
+    this.onClose = (e) =>
       this.shutdown(
         new ClientError('closed', `link closed${e ? `: ${e.message}` : ''}`, { cause: e }),
-      ),
-    );
+      );
+    transport.on('data', this.onData);
+    transport.on('close', this.onClose);
     // A leading delimiter ends whatever noise the device may have half-received.
     this.rawWrite(new Uint8Array([0])).catch(() => {});
   }
@@ -208,10 +211,15 @@ export class RequestLink {
     });
   }
 
-  /** Fails every outstanding request and refuses new ones; does not close the transport. */
+  /**
+   * Fails every outstanding request, refuses new ones and lets go of the transport (which
+   * stays open: a new client may take it over).
+   */
   shutdown(error: Error): void {
     if (this.closedBy) return;
     this.closedBy = error;
+    this.transport.off('data', this.onData);
+    this.transport.off('close', this.onClose);
     for (const p of [...this.pending.values()]) this.finish(p, error);
     for (const w of this.waiters.splice(0)) w.reject(error);
   }

@@ -275,3 +275,19 @@ test('an EVAL_RESULT lost for good is re-run in a fresh round', async () => {
   assert.equal(dev.executed.get(Cmd.EVAL_BEGIN), 2);
   assert.equal(dev.inferences, 7);
 });
+
+test('close() lets go of the transport: a new client takes the line over', async () => {
+  const dev = new FakeDevice();
+  const first = new DeviceClient(dev.host, fast);
+  await first.hello();
+  first.close();
+  await assert.rejects(first.ping(), (e) => e instanceof ClientError && e.code === 'closed');
+  const second = new DeviceClient(dev.host, fast);
+  assert.equal((await second.hello()).board, 'fake');
+  await second.upload(bytes(3000, 13), { macs: 1000 });
+  const input = bytes(784, 14);
+  await second.setInput(0, input);
+  await second.invoke(0, 1);
+  assert.deepEqual(await second.getOutput(0), fakeOutput(input));
+  assert.equal(first.stats().staleResponses, 0);
+});
