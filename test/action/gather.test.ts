@@ -178,9 +178,13 @@ test(
 test(
   'a re-run job: its result replaces the error of the first attempt; a second result is ignored',
   withDir((root) => {
-    const error = { ...compared, status: 'error' as const, error: 'flash failed' };
-    delete (error as Partial<typeof compared>).head;
-    delete (error as Partial<typeof compared>).base;
+    const error = {
+      model: 'cnn16',
+      board: 'qemu-m4',
+      status: 'error' as const,
+      baselineSource: 'none' as const,
+      error: 'flash failed',
+    };
     job(root, 'attempt-1', manifest([error]));
     job(root, 'attempt-2', manifest([compared]), docs);
     job(root, 'attempt-3', manifest([compared]), docs);
