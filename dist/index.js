@@ -41055,6 +41055,65 @@ function messageOf(e) {
   return typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
 }
 
+// src/github/field.ts
+var Field = class _Field {
+  constructor(value2, source, prefix = "") {
+    this.value = value2;
+    this.source = source;
+    this.prefix = prefix;
+  }
+  value;
+  source;
+  prefix;
+  get(path11) {
+    let v = this.value;
+    for (const seg of path11.split(".")) {
+      if (typeof v !== "object" || v === null) return void 0;
+      v = v[seg];
+    }
+    return v;
+  }
+  fail(path11, what) {
+    throw new GitHubError("bad-event", `${this.source}: ${this.prefix}${path11} ${what}`);
+  }
+  string(path11) {
+    const v = this.get(path11);
+    if (typeof v !== "string") this.fail(path11, "must be a string");
+    return v;
+  }
+  /** null when the field, or the object `nullParent` that holds it, is null. */
+  nullableString(path11, nullParent) {
+    if (nullParent !== void 0 && this.get(nullParent) === null) return null;
+    const v = this.get(path11);
+    if (v === null) return null;
+    if (typeof v !== "string") this.fail(path11, "must be a string or null");
+    return v;
+  }
+  integer(path11) {
+    const v = this.get(path11);
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(path11, "must be an integer");
+    return v;
+  }
+  optionalBoolean(path11) {
+    const v = this.get(path11);
+    if (v === void 0) return void 0;
+    if (typeof v !== "boolean") this.fail(path11, "must be a boolean");
+    return v;
+  }
+  /** The elements of a list, each with its position in failures (labels.2.name). */
+  items(path11) {
+    const v = this.get(path11);
+    if (!Array.isArray(v)) this.fail(path11, "must be a list");
+    return v.map((x, i) => new _Field(x, this.source, `${this.prefix}${path11}.${i}.`));
+  }
+  object(path11) {
+    const v = this.get(path11);
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      this.fail(path11, "must be an object");
+    return new _Field(v, this.source, `${this.prefix}${path11}.`);
+  }
+};
+
 // src/github/context.ts
 var SUPPORTED_EVENTS = [
   "pull_request",
@@ -41208,63 +41267,6 @@ function required(env, name) {
 function nonEmpty(v) {
   return v === void 0 || v === "" ? null : v;
 }
-var Field = class _Field {
-  constructor(value2, source, prefix = "") {
-    this.value = value2;
-    this.source = source;
-    this.prefix = prefix;
-  }
-  value;
-  source;
-  prefix;
-  get(path11) {
-    let v = this.value;
-    for (const seg of path11.split(".")) {
-      if (typeof v !== "object" || v === null) return void 0;
-      v = v[seg];
-    }
-    return v;
-  }
-  fail(path11, what) {
-    throw new GitHubError("bad-event", `${this.source}: ${this.prefix}${path11} ${what}`);
-  }
-  string(path11) {
-    const v = this.get(path11);
-    if (typeof v !== "string") this.fail(path11, "must be a string");
-    return v;
-  }
-  /** null when the field, or the object `nullParent` that holds it, is null. */
-  nullableString(path11, nullParent) {
-    if (nullParent !== void 0 && this.get(nullParent) === null) return null;
-    const v = this.get(path11);
-    if (v === null) return null;
-    if (typeof v !== "string") this.fail(path11, "must be a string or null");
-    return v;
-  }
-  integer(path11) {
-    const v = this.get(path11);
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(path11, "must be an integer");
-    return v;
-  }
-  optionalBoolean(path11) {
-    const v = this.get(path11);
-    if (v === void 0) return void 0;
-    if (typeof v !== "boolean") this.fail(path11, "must be a boolean");
-    return v;
-  }
-  /** The elements of a list, each with its position in failures (labels.2.name). */
-  items(path11) {
-    const v = this.get(path11);
-    if (!Array.isArray(v)) this.fail(path11, "must be a list");
-    return v.map((x, i) => new _Field(x, this.source, `${this.prefix}${path11}.${i}.`));
-  }
-  object(path11) {
-    const v = this.get(path11);
-    if (typeof v !== "object" || v === null || Array.isArray(v))
-      this.fail(path11, "must be an object");
-    return new _Field(v, this.source, `${this.prefix}${path11}.`);
-  }
-};
 
 // node_modules/@actions/github/lib/context.js
 import { readFileSync as readFileSync2, existsSync } from "fs";
@@ -45488,12 +45490,14 @@ async function upsertComment(client, opts) {
       removedDuplicates: [created.id]
     };
   }
-  const keep = existing[0];
+  const [keep, ...extra] = existing;
+  const removed = extra.map((c) => c.id);
+  for (const id of removed) await deleteComment(client, opts, id, where);
   if (keep.body === opts.body) {
-    return { action: "unchanged", id: keep.id, url: keep.html_url, removedDuplicates: [] };
+    return { action: "unchanged", id: keep.id, url: keep.html_url, removedDuplicates: removed };
   }
   const updated = await updateComment(client, opts, keep.id, where);
-  return { action: "updated", id: keep.id, url: updated.html_url, removedDuplicates: [] };
+  return { action: "updated", id: keep.id, url: updated.html_url, removedDuplicates: removed };
 }
 async function findMarked(client, opts, where = `${opts.owner}/${opts.repo}#${opts.issueNumber}`) {
   let all;
@@ -45559,6 +45563,7 @@ async function deleteComment(client, opts, id, where) {
   try {
     await client.rest.issues.deleteComment({ owner: opts.owner, repo: opts.repo, comment_id: id });
   } catch (e) {
+    if (e?.status === 404) return;
     throw apiError(`deleting duplicate comment ${id} on ${where}`, e);
   }
 }
@@ -47839,10 +47844,124 @@ import { execFile as execFile2 } from "node:child_process";
 import { promisify } from "node:util";
 
 // src/history/store.ts
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
+import { mkdtemp, rm as rm3 } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { join as join2 } from "node:path";
+
+// src/history/commit.ts
+import { rm as rm2 } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+
+// src/history/dashboard.ts
+var DASHBOARD_PATH = "index.html";
+var SCRIPT = String.raw`
+(function () {
+  var METRICS = [
+    ['ticks', 'time per inference', function (r) { return r.timeUnit === 'instructions' ? 'instructions (emulated)' : 'cycles'; }],
+    ['energyUj', 'energy per inference', function () { return 'uJ'; }],
+    ['flashBytes', 'flash', function () { return 'bytes'; }],
+    ['ramBytes', 'RAM', function () { return 'bytes'; }],
+    ['accuracy', 'device accuracy', function () { return '%'; }]
+  ];
+  var SVG = 'http://www.w3.org/2000/svg';
+  var W = 420, H = 140, PAD = 36;
+
+  function el(tag, text) {
+    var e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function svg(tag, attrs) {
+    var e = document.createElementNS(SVG, tag);
+    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    return e;
+  }
+  function chart(rows, key, title, unit) {
+    var pts = rows.filter(function (r) { return typeof r[key] === 'number'; });
+    if (pts.length === 0) return null;
+    var vals = pts.map(function (r) { return r[key]; });
+    var lo = Math.min.apply(null, vals), hi = Math.max.apply(null, vals);
+    if (hi === lo) { hi = hi + 1; lo = lo - 1; }
+    var x = function (i) { return PAD + (pts.length === 1 ? 0 : (i * (W - 2 * PAD)) / (pts.length - 1)); };
+    var y = function (v) { return H - PAD / 2 - ((v - lo) * (H - PAD)) / (hi - lo); };
+    var fig = el('figure');
+    fig.appendChild(el('figcaption', title + ' (' + unit + ')'));
+    var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
+    s.appendChild(svg('polyline', {
+      points: pts.map(function (r, i) { return x(i).toFixed(1) + ',' + y(r[key]).toFixed(1); }).join(' '),
+      fill: 'none', stroke: '#0969da', 'stroke-width': 2
+    }));
+    pts.forEach(function (r, i) {
+      var c = svg('circle', { cx: x(i).toFixed(1), cy: y(r[key]).toFixed(1), r: 3, fill: '#0969da' });
+      var t = svg('title', {});
+      t.textContent = r.commit.slice(0, 12) + (r.ref ? ' (' + r.ref + ')' : '') + ': ' + r[key] + ' ' + unit + ', ' + r.createdAt;
+      c.appendChild(t);
+      s.appendChild(c);
+    });
+    var top = svg('text', { x: 2, y: 12, 'font-size': 10 }); top.textContent = String(hi);
+    var bottom = svg('text', { x: 2, y: H - 4, 'font-size': 10 }); bottom.textContent = String(lo);
+    s.appendChild(top); s.appendChild(bottom);
+    fig.appendChild(s);
+    return fig;
+  }
+  function render(index) {
+    var root = document.getElementById('charts');
+    var groups = {};
+    var order = [];
+    index.results.forEach(function (r) {
+      var k = JSON.stringify([r.model, r.board, r.timeUnit]);
+      if (!groups[k]) { groups[k] = []; order.push(k); }
+      groups[k].push(r);
+    });
+    order.sort();
+    document.getElementById('status').textContent =
+      index.results.length + ' results, ' + order.length + ' model and board pairs';
+    order.forEach(function (k) {
+      var rows = groups[k].slice().sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0; });
+      var sec = el('section');
+      sec.appendChild(el('h2', rows[0].model + ' on ' + rows[0].board));
+      METRICS.forEach(function (m) {
+        var f = chart(rows, m[0], m[1], m[2](rows[0]));
+        if (f) sec.appendChild(f);
+      });
+      root.appendChild(sec);
+    });
+  }
+  fetch('index.json')
+    .then(function (r) { if (!r.ok) throw new Error('index.json: HTTP ' + r.status); return r.json(); })
+    .then(render)
+    .catch(function (e) { document.getElementById('status').textContent = String(e && e.message ? e.message : e); });
+})();
+`;
+function dashboardHtml() {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>tinyml-gate history</title>
+<style>
+body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #1f2328; }
+section { border-top: 1px solid #d0d7de; margin-top: 1em; }
+figure { display: inline-block; margin: 0.5em 1em 0.5em 0; }
+figcaption { font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>tinyml-gate history</h1>
+<p>Every recorded result over commits (oldest left). Emulated boards count instructions; their energy is modelled.</p>
+<p id="status">loading index.json</p>
+<div id="charts"></div>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+// src/history/git.ts
+import { execFile } from "node:child_process";
 
 // src/history/errors.ts
 var HistoryError = class extends Error {
@@ -47859,7 +47978,6 @@ function messageOf2(e) {
 }
 
 // src/history/git.ts
-import { execFile } from "node:child_process";
 var MAX_BUFFER = 64 * 1024 * 1024;
 var GitFailure = class extends Error {
   constructor(args, exitCode, stderr) {
@@ -48011,6 +48129,42 @@ function parseIndex(text, source) {
   return doc;
 }
 
+// src/history/commit.ts
+async function commitOnTip(git3, c) {
+  const index = join(c.dir, `index-${randomBytes(6).toString("hex")}`);
+  try {
+    await git3(c.tip === null ? ["read-tree", "--empty"] : ["read-tree", c.tip], { index });
+    const all = new Map(c.files);
+    const old = c.tip === null ? null : await indexAt(git3, c.tip);
+    all.set(INDEX_PATH, mergeIndex(old, `${c.branch}:${INDEX_PATH}`, c.entries));
+    all.set(DASHBOARD_PATH, dashboardHtml());
+    const lines = [];
+    for (const [path11, text] of all) {
+      const blob = (await git3(["hash-object", "-w", "--stdin"], { input: text })).trim();
+      lines.push(`100644 ${blob}	${path11}`);
+    }
+    await git3(["update-index", "--add", "--index-info"], { index, input: `${lines.join("\n")}
+` });
+    const tree = (await git3(["write-tree"], { index })).trim();
+    const parents = c.tip === null ? [] : ["-p", c.tip];
+    return (await git3(["commit-tree", tree, ...parents, "-m", c.message])).trim();
+  } catch (e) {
+    throw gitError(`preparing the commit for ${c.branch}`, e);
+  } finally {
+    await rm2(index, { force: true });
+  }
+}
+async function indexAt(git3, tip) {
+  const listed = await git3(["ls-tree", "--name-only", tip, "--", INDEX_PATH]);
+  if (listed.trim() === "") return null;
+  try {
+    return await git3(["cat-file", "blob", `${tip}:${INDEX_PATH}`]);
+  } catch (e) {
+    if (e instanceof GitFailure) throw gitError(`reading ${INDEX_PATH} at ${tip}`, e);
+    throw e;
+  }
+}
+
 // src/history/store.ts
 var DEFAULT_BRANCH = "tinyml-gate-data";
 var HistoryStore = class _HistoryStore {
@@ -48020,6 +48174,7 @@ var HistoryStore = class _HistoryStore {
   dir;
   opts;
   tip = void 0;
+  known;
   // One operation at a time per store: they share the remote-tracking ref.
   queue = Promise.resolve();
   constructor(dir, opts) {
@@ -48032,13 +48187,13 @@ var HistoryStore = class _HistoryStore {
   /** Creates the private clone (empty until the first read or write fetches). */
   static async open(opts) {
     if (opts.remote === "") throw new HistoryError("bad-argument", "history remote is empty");
-    const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "tinyml-gate-history-"));
+    const dir = await mkdtemp(join2(opts.tmpDir ?? tmpdir(), "tinyml-gate-history-"));
     const store = new _HistoryStore(dir, opts);
     try {
       await store.git(["init", "--quiet", "--bare", dir]);
       await store.git(["check-ref-format", "--branch", store.branch]);
     } catch (e) {
-      await rm2(dir, { recursive: true, force: true });
+      await rm3(dir, { recursive: true, force: true });
       if (e instanceof GitFailure && e.args[0] === "check-ref-format") {
         throw new HistoryError(
           "bad-argument",
@@ -48052,7 +48207,7 @@ var HistoryStore = class _HistoryStore {
   /** Removes the private clone. */
   async close() {
     await this.queue.catch(() => void 0);
-    await rm2(this.dir, { recursive: true, force: true });
+    await rm3(this.dir, { recursive: true, force: true });
   }
   /**
    * Validates every document, then writes them all in one commit and pushes it, retrying
@@ -48097,7 +48252,7 @@ var HistoryStore = class _HistoryStore {
     const path11 = resultPath(sha, model, board);
     return this.serial(async () => {
       const tip = await this.currentTip();
-      if (tip === null) return null;
+      if (tip === null || !(await this.commitsAt(tip)).has(sha)) return null;
       try {
         await this.git(["cat-file", "-e", `${tip}:${path11}`]);
       } catch {
@@ -48110,14 +48265,7 @@ var HistoryStore = class _HistoryStore {
   commits() {
     return this.serial(async () => {
       const tip = await this.currentTip();
-      if (tip === null) return /* @__PURE__ */ new Set();
-      const out = await this.run(
-        ["ls-tree", "--name-only", tip, "--", `${RESULTS_DIR}/`],
-        "listing"
-      );
-      return new Set(
-        out.split("\n").filter((l) => l !== "").map((l) => l.slice(RESULTS_DIR.length + 1))
-      );
+      return tip === null ? /* @__PURE__ */ new Set() : new Set(await this.commitsAt(tip));
     });
   }
   /**
@@ -48150,6 +48298,7 @@ var HistoryStore = class _HistoryStore {
         "fetch",
         "--quiet",
         "--no-tags",
+        "--depth=1",
         "--end-of-options",
         this.remote,
         `+refs/heads/${this.branch}:${tracking}`
@@ -48166,7 +48315,14 @@ var HistoryStore = class _HistoryStore {
     for (let attempt = 1; ; attempt++) {
       const tip = await this.fetchTip();
       this.tip = tip;
-      const commit = await this.commitOn(tip, files, entries, message);
+      const commit = await commitOnTip(this.git, {
+        dir: this.dir,
+        branch: this.branch,
+        tip,
+        files,
+        entries,
+        message
+      });
       try {
         await this.git([
           "push",
@@ -48193,39 +48349,17 @@ var HistoryStore = class _HistoryStore {
       }
     }
   }
-  /** A commit whose tree is tip's plus the files and the merged index. */
-  async commitOn(tip, files, entries, message) {
-    const index = join(this.dir, `index-${randomBytes(6).toString("hex")}`);
-    try {
-      await this.git(tip === null ? ["read-tree", "--empty"] : ["read-tree", tip], { index });
-      let oldIndex = null;
-      if (tip !== null) {
-        try {
-          oldIndex = await this.git(["cat-file", "blob", `${tip}:${INDEX_PATH}`]);
-        } catch {
-          oldIndex = null;
-        }
-      }
-      const blobs = [];
-      const all = new Map(files);
-      all.set(INDEX_PATH, mergeIndex(oldIndex, `${this.branch}:${INDEX_PATH}`, entries));
-      for (const [path11, text] of all) {
-        const blob = (await this.git(["hash-object", "-w", "--stdin"], { input: text })).trim();
-        blobs.push(`100644 ${blob}	${path11}`);
-      }
-      await this.git(["update-index", "--add", "--index-info"], {
-        index,
-        input: `${blobs.join("\n")}
-`
-      });
-      const tree = (await this.git(["write-tree"], { index })).trim();
-      const parents = tip === null ? [] : ["-p", tip];
-      return (await this.git(["commit-tree", tree, ...parents, "-m", message])).trim();
-    } catch (e) {
-      throw gitError(`preparing the commit for ${this.branch}`, e);
-    } finally {
-      await rm2(index, { force: true });
+  /** The commits with results in the tree of tip, listed once per tip. */
+  async commitsAt(tip) {
+    if (this.known?.tip !== tip) {
+      const out = await this.run(
+        ["ls-tree", "--name-only", tip, "--", `${RESULTS_DIR}/`],
+        "listing"
+      );
+      const shas = out.split("\n").filter((l) => l !== "").map((l) => l.slice(RESULTS_DIR.length + 1));
+      this.known = { tip, shas: new Set(shas) };
     }
+    return this.known.shas;
   }
   async readDoc(tip, path11) {
     const source = `${this.branch}:${path11}`;
@@ -48248,7 +48382,7 @@ var HistoryStore = class _HistoryStore {
     }
   }
 };
-var RACE_RE = /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|stale info|incorrect old value|remote rejected/i;
+var RACE_RE = /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value/i;
 function describe2(doc) {
   const d = doc;
   const model = d?.model?.name ?? "?";
@@ -51276,6 +51410,18 @@ async function measureEntry(ctx, m, board) {
   } catch (e) {
     return fail(`base (${ctx.baseCommit.sha.slice(0, 12)}): ${messageOf3(e)}`, head);
   }
+  const diff = fingerprintDifference(base, head);
+  if (diff !== null) {
+    const line = `head re-measured: the board's fingerprint changed between head and base (${diff})`;
+    ctx.log(`${name} on ${board}: ${line}`);
+    try {
+      const again = withNotes(await bench(ctx, m, m.head, boardId, ctx.headCommit), m.notes);
+      head = await withHostFloat(ctx, again, m, m.floatHead, notes);
+      notes.push(line);
+    } catch (e) {
+      return fail(`head, measured again: ${messageOf3(e)}`);
+    }
+  }
   if (decision.note !== void 0) base = withNotes(base, [decision.note]);
   base = await withHostFloat(ctx, base, m, m.floatBase, notes);
   return {
@@ -51358,7 +51504,7 @@ function plan(config, sel = {}) {
 
 // src/pipeline/resolve.ts
 import { createHash as createHash3 } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile4, realpath } from "node:fs/promises";
 import path7 from "node:path";
 function sha256(bytes) {
   return createHash3("sha256").update(bytes).digest("hex");
@@ -51376,7 +51522,7 @@ function repoPath(repoDir, file, field) {
   return abs;
 }
 async function resolveModels(repoDir, models, opts = {}) {
-  await repoTop(repoDir);
+  const top = await realpath(await repoTop(repoDir));
   const workingTree = opts.headRef === void 0;
   const head = {
     sha: await commitOf(repoDir, opts.headRef ?? "HEAD"),
@@ -51402,8 +51548,16 @@ async function resolveModels(repoDir, models, opts = {}) {
       return b === null ? null : version(b);
     }
     try {
-      return version(new Uint8Array(await readFile4(abs)));
+      const real = await realpath(abs);
+      if (path7.relative(top, real).startsWith("..")) {
+        throw new PipelineError(
+          "bad-path",
+          `${field} ${JSON.stringify(file)} links outside the repository (${real})`
+        );
+      }
+      return version(new Uint8Array(await readFile4(real)));
     } catch (e) {
+      if (e instanceof PipelineError) throw e;
       if (e?.code === "ENOENT") return null;
       throw new PipelineError("git-failed", `${file}: cannot be read (${messageOf3(e)})`);
     }
@@ -51745,7 +51899,7 @@ var PacedTransport = class extends TransportBase {
       this.emitClose(e ?? failure2);
     });
   }
-  write(bytes) {
+  async write(bytes) {
     this.assertOpen("paced write");
     return new Promise((resolve4) => this.out.push(bytes.slice(), resolve4));
   }
@@ -51772,7 +51926,7 @@ var SerialTransport = class extends TransportBase {
     );
     port.on("close", () => this.emitClose(new TransportError("closed", `${path11}: port closed`)));
   }
-  write(bytes) {
+  async write(bytes) {
     this.assertOpen(`${this.path}: write`);
     return new Promise((resolve4, reject) => {
       this.port.write(bytes, (e) => {
@@ -51864,7 +52018,7 @@ async function withTimeout(what, ms, work, outer) {
 // runner-agent/boards/image.ts
 import { execFile as execFile4 } from "node:child_process";
 import { existsSync as existsSync4, readFileSync as readFileSync7 } from "node:fs";
-import { join as join2, resolve as resolve3 } from "node:path";
+import { join as join3, resolve as resolve3 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 import { promisify as promisify2 } from "node:util";
 var run = promisify2(execFile4);
@@ -51886,11 +52040,11 @@ function readHash(file) {
   return /^[0-9a-f]{64}$/.test(text) ? text : null;
 }
 async function locateImage(board, opts = {}) {
-  const firmwareDir = opts.firmwareDir ?? join2(REPO_ROOT, "firmware");
+  const firmwareDir = opts.firmwareDir ?? join3(REPO_ROOT, "firmware");
   const variant = imageVariant(board, opts);
   const [b, float, kernels] = variant.split("-").length === 4 ? variantParts(variant) : ["", "", ""];
-  const dir = join2(firmwareDir, "build", variant);
-  const elf = join2(dir, "tg_agent.elf");
+  const dir = join3(firmwareDir, "build", variant);
+  const elf = join3(dir, "tg_agent.elf");
   if ((opts.rebuild || !existsSync4(elf)) && opts.build !== false) {
     try {
       await run(
@@ -51912,7 +52066,7 @@ async function locateImage(board, opts = {}) {
       `${elf}: no agent image for ${board} (build it with make -C firmware agent BOARD=...)`
     );
   }
-  return { elf, hash: readHash(join2(dir, "tg_agent.hash")), variant };
+  return { elf, hash: readHash(join3(dir, "tg_agent.hash")), variant };
 }
 function variantParts(variant) {
   const parts = variant.split("-");
@@ -52561,7 +52715,16 @@ async function evaluateSamples(link, timing, macs, samples, options) {
         evalResultTimeout(timing, macs, 0)
       );
     }
-    todo = await runRound({ link, timing, macs, samples, todo, results, options, watches: /* @__PURE__ */ new Map() });
+    todo = await runRound({
+      link,
+      timing,
+      macs,
+      samples,
+      todo,
+      results,
+      options,
+      watches: /* @__PURE__ */ new Map()
+    });
   }
   return results;
 }
@@ -52875,6 +53038,8 @@ var RequestLink = class {
   nextSeq = 0;
   sendCounter = 0;
   closedBy;
+  onData;
+  onClose;
   constructor(transport, options = {}) {
     this.transport = transport;
     this.retries = options.retries ?? 3;
@@ -52887,19 +53052,18 @@ var RequestLink = class {
       onError: options.onLineError ?? (() => {
       })
     });
-    transport.on("data", (chunk) => {
+    this.onData = (chunk) => {
       this.stats.bytesIn += chunk.length;
       this.parser.push(chunk);
       this.stats.framesIn = this.parser.stats.frames;
       this.stats.lineErrors = this.parser.stats.errors;
       this.stats.discardedBytes = this.parser.stats.discardedBytes;
-    });
-    transport.on(
-      "close",
-      (e) => this.shutdown(
-        new ClientError("closed", `link closed${e ? `: ${e.message}` : ""}`, { cause: e })
-      )
+    };
+    this.onClose = (e) => this.shutdown(
+      new ClientError("closed", `link closed${e ? `: ${e.message}` : ""}`, { cause: e })
     );
+    transport.on("data", this.onData);
+    transport.on("close", this.onClose);
     this.rawWrite(new Uint8Array([0])).catch(() => {
     });
   }
@@ -52958,10 +53122,15 @@ var RequestLink = class {
       this.transmit(p);
     });
   }
-  /** Fails every outstanding request and refuses new ones; does not close the transport. */
+  /**
+   * Fails every outstanding request, refuses new ones and lets go of the transport (which
+   * stays open: a new client may take it over).
+   */
   shutdown(error2) {
     if (this.closedBy) return;
     this.closedBy = error2;
+    this.transport.off("data", this.onData);
+    this.transport.off("close", this.onClose);
     for (const p of [...this.pending.values()]) this.finish(p, error2);
     for (const w of this.waiters.splice(0)) w.reject(error2);
   }
@@ -53616,15 +53785,19 @@ var QemuBoard = class extends LinkBoard {
   child = null;
   image = null;
   footprint = null;
+  /** The image's hash as it is now on disk (someone may have rebuilt it since QEMU started). */
   async wantedHash() {
-    this.image = await locateImage(this.spec.machine, this.qopts.image);
+    this.image = await locateImage(this.spec.machine, { ...this.qopts.image, rebuild: false });
     return this.image.hash;
   }
   imageFootprint() {
     return this.footprint;
   }
   async open(opts) {
-    const image = this.image ?? await locateImage(this.spec.machine, this.qopts.image);
+    const image = await locateImage(this.spec.machine, {
+      ...this.qopts.image,
+      rebuild: this.qopts.image?.build !== false
+    });
     this.image = image;
     this.footprint = await elfFootprint(image.elf);
     if (opts.signal?.aborted)
@@ -53795,7 +53968,7 @@ var RealSerialBoard = class extends LinkBoard {
 
 // runner-agent/boards/virtual.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // runner-agent/transport/stream.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -53818,7 +53991,7 @@ var StreamTransport = class extends TransportBase {
     output.on("error", () => {
     });
   }
-  write(bytes) {
+  async write(bytes) {
     this.assertOpen(`${this.name}: write`);
     return new Promise((resolve4, reject) => {
       this.output.write(bytes, (e) => {
@@ -53872,7 +54045,7 @@ var ChildStreamTransport = class extends StreamTransport {
 };
 
 // runner-agent/boards/virtual.ts
-var VIRTUAL_BOARD = join3(REPO_ROOT, "firmware", "build", "host-proto", "tg_virtual_board");
+var VIRTUAL_BOARD = join4(REPO_ROOT, "firmware", "build", "host-proto", "tg_virtual_board");
 var VirtualBoard = class extends LinkBoard {
   constructor(spec, vopts = {}) {
     super(spec, vopts);
@@ -54173,6 +54346,13 @@ async function runBench(board, facts, req, opts = {}) {
     );
   }
   const dataset = req.dataset ? await loadDataset(req.dataset) : null;
+  if (dataset && dataset.manifest.task !== "classification") {
+    throw new AgentError(
+      "bad-request",
+      `${req.dataset}: on-device accuracy is computed for classification datasets; this one is ${dataset.manifest.task}`,
+      { boardFault: false }
+    );
+  }
   for (let i = 0; i < loaded.inputs.length; i++) {
     const d = loaded.inputs[i];
     const elements = d.dims.reduce((a, b) => a * b, 1);
@@ -54603,7 +54783,9 @@ var Agent = class {
     });
     this.store = new LeaseStore(opts.stateFile);
     for (const p of this.store.killed) {
-      this.log(`killed ${p.program} (pid ${p.pid}) of board ${p.boardId}, left by dead agent pid ${p.agentPid}`);
+      this.log(
+        `killed ${p.program} (pid ${p.pid}) of board ${p.boardId}, left by dead agent pid ${p.agentPid}`
+      );
     }
     for (const l of this.store.recovered) {
       this.log(

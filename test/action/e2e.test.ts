@@ -16,6 +16,10 @@ import { REPO_ROOT } from '../../scripts/bundle.ts';
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double.ts';
 import { actionsEnv, pullRequestEvent, pushEvent, workflowRunEvent } from '../support/events.ts';
 import { git, makeRemote, type GitRemote } from '../support/git-remote.ts';
+import { startApi } from '../../runner-agent/api/server.ts';
+import { boardFactory } from '../../runner-agent/boards/factory.ts';
+import { DEFAULT_INVENTORY } from '../../runner-agent/boards/inventory.ts';
+import { Agent } from '../../runner-agent/jobs/manager.ts';
 import { gateCnn } from './models.ts';
 
 const missing = ['qemu-system-arm', 'arm-none-eabi-gcc'].filter((tool) => {
@@ -500,6 +504,49 @@ test(
     assert.match(plain(comments[0].body), /output channels 8 -> 5/);
   },
 );
+
+test('boards behind the runner agent: agent-url and agent-token', { skip: SKIP }, async () => {
+  // The agent a self-hosted runner host runs (tinyml-agent serve), here in this process
+  // with one QEMU board; the action talks to it over HTTP only.
+  const agent = new Agent({
+    inventory: {
+      schemaVersion: 1,
+      boards: DEFAULT_INVENTORY.boards.filter((b) => b.id === 'qemu-m4'),
+    },
+    stateFile: null,
+    createBoard: boardFactory(),
+  });
+  const token = 'agent-token-0123456789abcdef';
+  const api = await startApi({ agent, token });
+  try {
+    const head = branch('via-agent', { 'models/net.tflite': gateCnn(4) });
+    const payload = pullRequestEvent({
+      owner: OWNER,
+      repo: REPO,
+      number: 14,
+      baseSha: mainSha,
+      headSha: head,
+      headRef: 'via-agent',
+    });
+    const r = await runAction('via agent API', {
+      event: 'pull_request',
+      payload,
+      sha: head,
+      inputs: { 'agent-url': api.address, 'agent-token': token },
+    });
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.outputs.verdict, 'pass');
+    // The token is masked in the log, and the jobs ran on the agent's board.
+    assert.match(r.stdout, new RegExp(`::add-mask::${token}`));
+    assert.equal(agent.status()[0].health.consecutiveFailures, 0);
+    assert.notEqual(agent.status()[0].firmware, null, 'the agent started its board');
+    assert.match(r.stdout, /leased board qemu-m4/);
+    assert.match(plain(gh.comments(OWNER, REPO, 14)[0].body), /output channels 8 -> 4/);
+  } finally {
+    await api.close();
+    await agent.close();
+  }
+});
 
 test('every request the action made was one GitHub documents', { skip: SKIP }, () => {
   assert.deepEqual(gh.violations, []);
