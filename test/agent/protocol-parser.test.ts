@@ -32,7 +32,7 @@ function collect(maxFrameBytes?: number): {
 }
 
 test('every chunk size from 1 to the whole stream gives the same frames', () => {
-  for (let size = 1; size <= stream.length; size += size < 64 ? 1 : 97) {
+  for (let size = 1; size <= stream.length; size++) {
     const { parser, out, errors } = collect();
     for (let at = 0; at < stream.length; at += size) parser.push(stream.subarray(at, at + size));
     assert.deepEqual(out, frames, `chunk size ${size}`);
