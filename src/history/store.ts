@@ -8,21 +8,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ResultDocument } from '../schema/result-types.ts';
 import { parseDocumentText } from '../schema/load.ts';
 import { validate } from '../schema/validate.ts';
-import { DASHBOARD_PATH, dashboardHtml } from './dashboard.ts';
+import { commitOnTip } from './commit.ts';
 import { HistoryError, messageOf } from './errors.ts';
 import { GitFailure, gitError, gitRunner, type GitRunner } from './git.ts';
 import {
-  INDEX_PATH,
   RESULTS_DIR,
   checkSha,
   indexEntry,
-  mergeIndex,
   resultPath,
   resultPathOf,
+  type IndexEntry,
 } from './layout.ts';
 
 export const DEFAULT_BRANCH = 'tinyml-gate-data';
@@ -228,7 +226,7 @@ export class HistoryStore {
 
   private async appendFiles(
     files: Map<string, string>,
-    entries: ReturnType<typeof indexEntry>[],
+    entries: IndexEntry[],
     message: string,
   ): Promise<AppendResult> {
     const max = this.opts.maxAttempts ?? 8;
@@ -236,7 +234,14 @@ export class HistoryStore {
     for (let attempt = 1; ; attempt++) {
       const tip = await this.fetchTip();
       this.tip = tip;
-      const commit = await this.commitOn(tip, files, entries, message);
+      const commit = await commitOnTip(this.git, {
+        dir: this.dir,
+        branch: this.branch,
+        tip,
+        files,
+        entries,
+        message,
+      });
       try {
         await this.git([
           'push',
@@ -261,46 +266,6 @@ export class HistoryStore {
         const delay = Math.min(5000, base * 2 ** (attempt - 1)) * (0.5 + Math.random());
         await new Promise((r) => setTimeout(r, delay));
       }
-    }
-  }
-
-  /** A commit whose tree is tip's plus the files and the merged index. */
-  private async commitOn(
-    tip: string | null,
-    files: Map<string, string>,
-    entries: ReturnType<typeof indexEntry>[],
-    message: string,
-  ): Promise<string> {
-    const index = join(this.dir, `index-${randomBytes(6).toString('hex')}`);
-    try {
-      await this.git(tip === null ? ['read-tree', '--empty'] : ['read-tree', tip], { index });
-      let oldIndex: string | null = null;
-      if (tip !== null) {
-        try {
-          oldIndex = await this.git(['cat-file', 'blob', `${tip}:${INDEX_PATH}`]);
-        } catch {
-          oldIndex = null;
-        }
-      }
-      const blobs: string[] = [];
-      const all = new Map(files);
-      all.set(INDEX_PATH, mergeIndex(oldIndex, `${this.branch}:${INDEX_PATH}`, entries));
-      all.set(DASHBOARD_PATH, dashboardHtml());
-      for (const [path, text] of all) {
-        const blob = (await this.git(['hash-object', '-w', '--stdin'], { input: text })).trim();
-        blobs.push(`100644 ${blob}\t${path}`);
-      }
-      await this.git(['update-index', '--add', '--index-info'], {
-        index,
-        input: `${blobs.join('\n')}\n`,
-      });
-      const tree = (await this.git(['write-tree'], { index })).trim();
-      const parents = tip === null ? [] : ['-p', tip];
-      return (await this.git(['commit-tree', tree, ...parents, '-m', message])).trim();
-    } catch (e) {
-      throw gitError(`preparing the commit for ${this.branch}`, e);
-    } finally {
-      await rm(index, { force: true });
     }
   }
 

@@ -9,12 +9,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import {
   check,
-  coerce,
+  checkRequest,
   findOperation,
   loadSpec,
   pathParams,
   type Operation,
-  type Spec,
 } from './github-openapi.ts';
 
 type Json = Record<string, unknown>;
@@ -336,74 +335,4 @@ function send(
   res
     .writeHead(reply.status, { ...headers, 'content-type': 'application/json; charset=utf-8' })
     .end(JSON.stringify(reply.body));
-}
-
-/** '' when the request follows the operation's description, else the problems. */
-function checkRequest(
-  spec: Spec,
-  op: Operation,
-  url: URL,
-  rawBody: string,
-  record: RecordedRequest,
-  contentType: string | undefined,
-): string {
-  const problems: string[] = [];
-  const path = pathParams(op, url.pathname);
-  for (const param of op.parameters) {
-    if (param.in === 'path') {
-      const bad = check(
-        spec,
-        `${op.operationId} path ${param.name}`,
-        param.schema ?? {},
-        coerce(param.schema, path[param.name] ?? ''),
-      );
-      if (bad !== '') problems.push(`path parameter ${param.name}: ${bad}`);
-    }
-  }
-  const documented = new Map(op.parameters.filter((x) => x.in === 'query').map((x) => [x.name, x]));
-  for (const [name, value] of Object.entries(record.query)) {
-    const param = documented.get(name);
-    if (param === undefined) {
-      problems.push(`query parameter ${name} is not documented`);
-      continue;
-    }
-    const bad = check(
-      spec,
-      `${op.operationId} query ${name}`,
-      param.schema ?? {},
-      coerce(param.schema, value),
-    );
-    if (bad !== '') problems.push(`query parameter ${name}: ${bad}`);
-  }
-  for (const param of documented.values()) {
-    if (param.required === true && record.query[param.name] === undefined)
-      problems.push(`query parameter ${param.name} is required`);
-  }
-  if (rawBody !== '') {
-    if (op.body === null)
-      return [...problems, 'a body was sent to an operation that takes none'].join('; ');
-    if (!/^application\/json\b/.test(contentType ?? ''))
-      problems.push(`content-type ${String(contentType)} is not application/json`);
-    try {
-      record.body = JSON.parse(rawBody) as unknown;
-    } catch {
-      return [...problems, 'the body is not JSON'].join('; ');
-    }
-    const bad = check(spec, `${op.operationId} body`, op.body.schema, record.body);
-    if (bad !== '') problems.push(`body: ${bad}`);
-    // Stricter than GitHub, which ignores unknown fields: a misspelt field is a bug.
-    const known = op.body.schema.properties as Json | undefined;
-    if (
-      known !== undefined &&
-      typeof record.body === 'object' &&
-      record.body !== null &&
-      !Array.isArray(record.body)
-    ) {
-      for (const k of Object.keys(record.body))
-        if (!(k in known)) problems.push(`body field ${k} is not documented`);
-    }
-  } else if (op.body?.required === true) {
-    problems.push('the body is required');
-  }
-  return problems.join('; ');
 }
