@@ -44,6 +44,7 @@ export async function commentMode(
   if (g.pairs.length === 0) {
     return {
       verdict: 'skipped',
+      marker,
       markdown: skippedReport(marker, g.skipped) + notesSection('Notes', g.notes),
       resultPaths: g.paths,
       pullRequest,
@@ -60,6 +61,7 @@ export async function commentMode(
   });
   return {
     verdict: comparison.verdict,
+    marker,
     markdown: body + tail,
     resultPaths: g.paths,
     pullRequest,

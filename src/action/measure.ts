@@ -65,6 +65,7 @@ export async function measureMode(
     if (!d.allowed) {
       return {
         verdict: 'refused',
+        marker,
         markdown: refusedReport(marker, d.reason),
         resultPaths: [],
         pullRequest: ev.number,
@@ -75,6 +76,7 @@ export async function measureMode(
   if (ev.kind === 'push' && ev.deleted) {
     return {
       verdict: 'skipped',
+      marker,
       markdown: skippedReport(marker, [{ model: '(all)', reason: `${ev.ref} was deleted` }]),
       resultPaths: [],
       pullRequest: null,
@@ -121,6 +123,7 @@ export async function measureMode(
   const measuredNothing = run.comparison.entries.length === 0;
   const outcome: Outcome = {
     verdict: measuredNothing ? 'skipped' : run.verdict,
+    marker,
     markdown: measuredNothing ? skippedReport(marker, run.skipped) : run.markdown,
     resultPaths: run.results.map((r) => r.path),
     pullRequest: t.pullRequest,

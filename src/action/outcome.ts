@@ -8,7 +8,9 @@ export type ActionVerdict = Verdict | 'skipped' | 'refused';
 
 export interface Outcome {
   verdict: ActionVerdict;
-  /** The report: the PR comment's body (it starts with the sticky marker). */
+  /** The sticky comment's marker (one per configuration file). */
+  marker: string;
+  /** The report: the PR comment's body (it starts with the marker). */
   markdown: string;
   /** Result documents written (measure) or read (comment). */
   resultPaths: string[];

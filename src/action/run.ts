@@ -104,8 +104,7 @@ async function comment(
     log('no github-token: the report is in the job summary only');
     return;
   }
-  const marker = o.markdown.slice(0, o.markdown.indexOf('\n'));
-  const where = { owner: ctx.repo.owner, repo: ctx.repo.repo, issueNumber: pr, marker };
+  const where = { owner: ctx.repo.owner, repo: ctx.repo.repo, issueNumber: pr, marker: o.marker };
   if (o.comment === 'update' && (await findMarked(client, where)).length === 0) {
     log(`pull request #${pr}: nothing measured and no earlier comment, none posted`);
     return;
