@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# The test command of the README: set-up, typecheck, lint, the TypeScript tests, and
-# the firmware tests (host build under sanitizers, then the emulated boards).
-set -euo pipefail
+# The test command of the README: set-up, typecheck, lint, the firmware tests (host
+# builds under sanitizers, both kernel sets, then the emulated boards) and the
+# TypeScript tests. Every stage runs even when an earlier one failed, so one run shows
+# every failure; the exit status is non-zero when any stage failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh || exit 1
 
-echo "== typecheck" >&2
-npx tsc --noEmit -p .
-echo "== lint" >&2
-npx eslint .
-npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+failed=()
+stage() {
+  local name=$1
+  shift
+  echo "== $name" >&2
+  "$@" || failed+=("$name")
+}
 
+stage typecheck npx tsc --noEmit -p .
+stage eslint npx eslint .
+stage prettier npx prettier --check --log-level warn .
 if [ -f firmware/Makefile ]; then
-  echo "== firmware tests" >&2
-  make -s -C firmware test
+  stage firmware make -s -C firmware test
 fi
-
-echo "== tests" >&2
 shopt -s globstar nullglob
-node --import tsx --test --test-reporter=spec test/**/*.test.ts
+stage tests node --import tsx --test --test-reporter=spec test/**/*.test.ts
+
+if ((${#failed[@]})); then
+  echo "scripts/test.sh: failed stages: ${failed[*]}" >&2
+  exit 1
+fi
+echo "scripts/test.sh: all stages passed" >&2
