@@ -50,8 +50,25 @@ export class ActionInputError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every input of action.yml (test/action/action-yml.test.ts keeps the two equal). */
+export const INPUT_NAMES = [
+  'config',
+  'models',
+  'boards',
+  'agent-url',
+  'agent-token',
+  'github-token',
+  'baseline',
+  'comment',
+  'mode',
+  'fail-on',
+  'results-dir',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+
 /** The raw value of one input as the runner passes it (trimmed; '' when absent). */
-export function rawInput(env: Env, name: string): string {
+export function rawInput(env: Env, name: InputName): string {
   return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
 
@@ -59,7 +76,7 @@ export function rawInput(env: Env, name: string): string {
 export function readInputs(env: Env = process.env): ActionOptions {
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const inside = (p: string) => (isAbsolute(p) ? p : resolve(workspace, p));
-  const get = (name: string) => rawInput(env, name);
+  const get = (name: InputName) => rawInput(env, name);
 
   const opts: ActionOptions = {
     configPath: inside(get('config') || 'tinyml-gate.yml'),

@@ -3,6 +3,10 @@
 import type { Verdict } from '../compare/index.ts';
 import { escapeText } from '../report/index.ts';
 
+/** Every output of action.yml (test/action/action-yml.test.ts keeps the two equal). */
+export const OUTPUT_NAMES = ['verdict', 'result-paths', 'report'] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
 /** 'skipped': no selected model changed; 'refused': a fork's code was not run. */
 export type ActionVerdict = Verdict | 'skipped' | 'refused';
 
@@ -22,6 +26,11 @@ export interface Outcome {
    * 'none': never comment (push, dispatch).
    */
   comment: 'upsert' | 'update' | 'none';
+}
+
+/** The step's outputs of an outcome. */
+export function outputsOf(o: Outcome): Record<OutputName, string> {
+  return { verdict: o.verdict, 'result-paths': JSON.stringify(o.resultPaths), report: o.markdown };
 }
 
 /** A "Notes" section: one escaped bullet per line; '' without lines. */

@@ -17,7 +17,7 @@ import type { CommentMode } from '../schema/config-types.ts';
 import { loadConfigFile } from '../schema/load.ts';
 import { readInputs, type ActionOptions, type FailOn } from './inputs.ts';
 import { measureMode } from './measure.ts';
-import type { ActionVerdict, Outcome } from './outcome.ts';
+import { outputsOf, type ActionVerdict, type Outcome } from './outcome.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -84,10 +84,7 @@ async function publish(
   log(`verdict: ${o.verdict}`);
   // Summary and outputs first: a comment refused by a read-only token must not lose them.
   if (!writeSummary(o.markdown, ctx.stepSummaryPath)) log(o.markdown);
-  setOutputs(
-    { verdict: o.verdict, 'result-paths': JSON.stringify(o.resultPaths), report: o.markdown },
-    ctx.outputPath,
-  );
+  setOutputs(outputsOf(o), ctx.outputPath);
   if (o.pullRequest !== null && o.comment !== 'none' && commentSetting !== 'off') {
     await comment(o, o.pullRequest, ctx, client, log);
   }
