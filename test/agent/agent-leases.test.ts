@@ -1,14 +1,14 @@
 // Leases, the fair queue and board health, without any board: the state file, recovery
 // of leases whose agent died or expired, FIFO hand-over, cancellation while queued, and
 // quarantine after two failures in a row.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AgentError, withTimeout } from '../../runner-agent/jobs/errors.ts';
-import { LeaseStore, QUARANTINE_AFTER } from '../../runner-agent/jobs/leases.ts';
+import { LeaseStore, QUARANTINE_AFTER, processAlive } from '../../runner-agent/jobs/leases.ts';
 import { Scheduler } from '../../runner-agent/jobs/scheduler.ts';
 import { tickScale, tickStats, toUnits } from '../../runner-agent/jobs/stats.ts';
 
@@ -221,4 +221,40 @@ test('tick statistics and units: MPS2 timer ticks are 40 emulated instructions',
   const real = tickScale('real', 80_000_000, 80_000_000);
   assert.equal(real.unit, 'cycles');
   assert.equal(toUnits(real, 1234), 1234);
+});
+
+test('a board process left by a dead agent is killed on load, a pid running another program is not', async () => {
+  const dir = tmp();
+  const orphan = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const file = join(dir, 'leases.json');
+    const dead = deadPid();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schemaVersion: 1,
+        leases: [],
+        health: {},
+        processes: {
+          b1: { pid: orphan.pid, program: '/usr/bin/sleep', agentPid: dead },
+          // A recycled pid now running something else: never killed blind.
+          b2: { pid: other.pid, program: 'qemu-system-arm', agentPid: dead },
+        },
+      }),
+    );
+    const exited = new Promise((r) => orphan.once('exit', (_c, sig) => r(sig)));
+    const s = new LeaseStore(file);
+    assert.deepEqual(
+      s.killed.map((p) => [p.boardId, p.pid]),
+      [['b1', orphan.pid]],
+    );
+    assert.equal(await exited, 'SIGKILL');
+    assert.equal(other.exitCode, null);
+    assert.equal(processAlive(other.pid as number), true);
+  } finally {
+    orphan.kill('SIGKILL');
+    other.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

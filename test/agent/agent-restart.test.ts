@@ -57,7 +57,7 @@ function serve(dir: string): Promise<Served> {
 
 test(
   'a killed agent restarts with no stuck lease and no orphaned board process',
-  { skip: program === null ? NO_VIRTUAL : false, timeout: 120_000 },
+  { skip: program === null ? NO_VIRTUAL : false, timeout: 60_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-restart-'));
     writeFileSync(join(dir, 'token'), TOKEN + '\n');
@@ -82,10 +82,14 @@ test(
     const first = await serve(dir);
     try {
       const addr = { url: first.url, token: TOKEN };
-      const leased = new Promise<void>((resolve) => {
-        postJob(addr, { board: 'vb', model: { base64: lenet }, repeats: 5000 }, (e) => {
+      // A long job (the largest repeat count a request may ask): the agent dies under it.
+      const leased = new Promise<void>((resolve, reject) => {
+        postJob(addr, { board: 'vb', model: { base64: lenet }, repeats: 1000 }, (e) => {
           if (e.event === 'invoking') resolve();
-        }).catch(() => {}); // the agent dies under it
+        }).then(
+          () => reject(new Error('the job finished before the agent was killed')),
+          () => {},
+        );
       });
       await leased;
       const state = JSON.parse(readFileSync(join(dir, 'leases.json'), 'utf8')) as {
