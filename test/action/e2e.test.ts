@@ -14,7 +14,13 @@ import { after, before, test } from 'node:test';
 import { parseOutputs } from '../../src/github/index.ts';
 import { REPO_ROOT } from '../../scripts/bundle.ts';
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double.ts';
-import { actionsEnv, pullRequestEvent, pushEvent, workflowRunEvent } from '../support/events.ts';
+import {
+  actionsEnv,
+  pullRequestEvent,
+  pushEvent,
+  workflowDispatchEvent,
+  workflowRunEvent,
+} from '../support/events.ts';
 import { git, makeRemote, type GitRemote } from '../support/git-remote.ts';
 import { startApi } from '../../runner-agent/api/server.ts';
 import { boardFactory } from '../../runner-agent/boards/factory.ts';
@@ -309,6 +315,27 @@ test(
     ) as { commit: { sha: string } };
     assert.equal(stored.commit.sha, afterSha);
     mainSha = afterSha;
+  },
+);
+
+test(
+  'workflow_dispatch measures the commit and reports to the summary only',
+  { skip: SKIP },
+  async () => {
+    const since = gh.requests.length;
+    const payload = workflowDispatchEvent({ owner: OWNER, repo: REPO });
+    const r = await runAction('dispatch', { event: 'workflow_dispatch', payload, sha: mainSha });
+    assert.equal(r.code, 0, r.stdout);
+    // No baseline: the model is reported as new, under its absolute budgets only.
+    assert.equal(r.outputs.verdict, 'pass');
+    const paths = JSON.parse(r.outputs['result-paths']) as string[];
+    assert.deepEqual(
+      paths.map((p) => path.basename(p)),
+      ['net.qemu-m4.head.json'],
+    );
+    assert.match(r.summary, /^<!-- tinyml-gate:config=[0-9a-f]{12} -->\n## ✅ tinyml-gate: pass/);
+    assert.doesNotMatch(r.stdout, /history: .* recorded/);
+    assert.equal(gh.requests.length, since);
   },
 );
 
