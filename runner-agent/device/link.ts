@@ -350,9 +350,9 @@ export class RequestLink {
       return false;
     }
     const oldest = this.outstanding.values().next().value as number;
-    const ahead = (seq - oldest) & 0xffff;
-    // A re-request of an older seq (ahead wraps past half the space) is not held back.
-    return ahead < this.window || ahead >= 0x8000;
+    // A re-request of an older seq (evaluate.ts) waits until nothing is outstanding: executed
+    // anew, it takes a cache entry, which must not push out one a retransmission may need.
+    return ((seq - oldest) & 0xffff) < this.window;
   }
 
   /** FIFO: a request never overtakes an earlier one waiting for room in the window. */

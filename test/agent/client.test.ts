@@ -291,3 +291,24 @@ test('close() lets go of the transport: a new client takes the line over', async
   assert.deepEqual(await second.getOutput(0), fakeOutput(input));
   assert.equal(first.stats().staleResponses, 0);
 });
+
+test('a request whose answers keep getting lost is never executed twice (window by seq distance)', async () => {
+  const dev = new FakeDevice();
+  let dropped = 0;
+  // seq 0 HELLO, 1 UPLOAD_BEGIN, 2.. chunks: lose the answer to the chunk with seq 3, twice.
+  const line = new DropFilter(dev.host, (f) => {
+    if (f.type !== 0x83 || f.seq !== 3 || dropped === 2) return false;
+    dropped++;
+    return true;
+  });
+  const c = new DeviceClient(line, fast);
+  await c.hello();
+  const model = bytes(60_000, 15);
+  const chunks = Math.ceil(60_000 / 2052);
+  await c.upload(model, { macs: 1000 });
+  assert.equal(dropped, 2);
+  // The fake keeps the answers to its last 8 requests, like the firmware: every
+  // retransmission was answered from there, none executed again.
+  assert.equal(dev.executed.get(Cmd.UPLOAD_CHUNK), chunks);
+  assert.ok(c.stats().retransmits + c.stats().fastRetransmits >= 2);
+});
