@@ -47750,6 +47750,9 @@ function pairOf2(e, dir, headSha, paths) {
 }
 
 // src/action/outcome.ts
+function outputsOf(o) {
+  return { verdict: o.verdict, "result-paths": JSON.stringify(o.resultPaths), report: o.markdown };
+}
 function notesSection(title, lines) {
   if (lines.length === 0) return "";
   return `
@@ -47798,6 +47801,7 @@ async function commentMode(ctx, opts, deps) {
   if (g.pairs.length === 0) {
     return {
       verdict: "skipped",
+      marker,
       markdown: skippedReport(marker, g.skipped) + notesSection("Notes", g.notes),
       resultPaths: g.paths,
       pullRequest: pullRequest2,
@@ -47814,6 +47818,7 @@ async function commentMode(ctx, opts, deps) {
   });
   return {
     verdict: comparison.verdict,
+    marker,
     markdown: body + tail,
     resultPaths: g.paths,
     pullRequest: pullRequest2,
@@ -53251,8 +53256,7 @@ var RequestLink = class {
       return false;
     }
     const oldest = this.outstanding.values().next().value;
-    const ahead = seq - oldest & 65535;
-    return ahead < this.window || ahead >= 32768;
+    return (seq - oldest & 65535) < this.window;
   }
   /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
   acquire(seq, bytes, name) {
@@ -54668,9 +54672,14 @@ function processAlive(pid) {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return e.code === "EPERM";
+    if (e.code !== "EPERM") return false;
+  }
+  try {
+    const stat2 = readFileSync10(`/proc/${pid}/stat`, "utf8");
+    return stat2.slice(stat2.lastIndexOf(")") + 2, stat2.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 
@@ -55210,6 +55219,7 @@ async function measureMode(ctx, opts, deps) {
     if (!d.allowed) {
       return {
         verdict: "refused",
+        marker,
         markdown: refusedReport(marker, d.reason),
         resultPaths: [],
         pullRequest: ev.number,
@@ -55220,6 +55230,7 @@ async function measureMode(ctx, opts, deps) {
   if (ev.kind === "push" && ev.deleted) {
     return {
       verdict: "skipped",
+      marker,
       markdown: skippedReport(marker, [{ model: "(all)", reason: `${ev.ref} was deleted` }]),
       resultPaths: [],
       pullRequest: null,
@@ -55264,6 +55275,7 @@ async function measureMode(ctx, opts, deps) {
   const measuredNothing = run3.comparison.entries.length === 0;
   const outcome = {
     verdict: measuredNothing ? "skipped" : run3.verdict,
+    marker,
     markdown: measuredNothing ? skippedReport(marker, run3.skipped) : run3.markdown,
     resultPaths: run3.results.map((r) => r.path),
     pullRequest: t.pullRequest,
@@ -55363,10 +55375,7 @@ function commentSettingOf(opts) {
 async function publish(o, ctx, commentSetting, client, log) {
   log(`verdict: ${o.verdict}`);
   if (!writeSummary(o.markdown, ctx.stepSummaryPath)) log(o.markdown);
-  setOutputs(
-    { verdict: o.verdict, "result-paths": JSON.stringify(o.resultPaths), report: o.markdown },
-    ctx.outputPath
-  );
+  setOutputs(outputsOf(o), ctx.outputPath);
   if (o.pullRequest !== null && o.comment !== "none" && commentSetting !== "off") {
     await comment(o, o.pullRequest, ctx, client, log);
   }
@@ -55376,8 +55385,7 @@ async function comment(o, pr, ctx, client, log) {
     log("no github-token: the report is in the job summary only");
     return;
   }
-  const marker = o.markdown.slice(0, o.markdown.indexOf("\n"));
-  const where = { owner: ctx.repo.owner, repo: ctx.repo.repo, issueNumber: pr, marker };
+  const where = { owner: ctx.repo.owner, repo: ctx.repo.repo, issueNumber: pr, marker: o.marker };
   if (o.comment === "update" && (await findMarked(client, where)).length === 0) {
     log(`pull request #${pr}: nothing measured and no earlier comment, none posted`);
     return;
