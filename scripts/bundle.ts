@@ -108,8 +108,10 @@ export async function bundle(
     plugins: [repoUrls(), serialportBinding()],
     legalComments: 'none',
     logLevel: 'silent',
-    // Absolute paths would make the bundle differ between checkouts.
+    // Absolute paths would make the bundle differ between checkouts; so would the real
+    // path of a symlinked node_modules/ in the module comments.
     sourcemap: false,
+    preserveSymlinks: true,
     metafile: false,
   });
   if (result.errors.length > 0) {
