@@ -575,6 +575,19 @@ test('boards behind the runner agent: agent-url and agent-token', { skip: SKIP }
   }
 });
 
+test('measure mode on workflow_run stops with wrong-event', { skip: SKIP }, async () => {
+  const payload = workflowRunEvent({
+    owner: OWNER,
+    repo: REPO,
+    headSha: mainSha,
+    headBranch: 'main',
+  });
+  const r = await runAction('wrong event', { event: 'workflow_run', payload, sha: mainSha });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /::error::wrong-event: a workflow_run event carries no code to measure/);
+  assert.equal(r.outputs.verdict, undefined);
+});
+
 test('every request the action made was one GitHub documents', { skip: SKIP }, () => {
   assert.deepEqual(gh.violations, []);
   assert.ok(gh.requests.length > 0);
