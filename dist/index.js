@@ -53022,10 +53022,8 @@ var RequestLink = class {
     bytesOut: 0,
     bytesIn: 0
   };
-  /** Limits from HELLO; before it, one request at a time and the v1 maximum frame. */
+  /** Largest frame, from HELLO; before it, v1's maximum. */
   maxFrame = MAX_FRAME_BYTES;
-  window = 1;
-  rxBuffer = Number.POSITIVE_INFINITY;
   /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
   onStream;
   /** The first response to a transmission: its seq and sending order (see `sentAt`). */
@@ -53036,10 +53034,7 @@ var RequestLink = class {
   onLog;
   parser;
   pending = /* @__PURE__ */ new Map();
-  waiters = [];
-  /** Seqs sent (or about to be) and not yet answered, in sending order; and their bytes. */
-  outstanding = /* @__PURE__ */ new Set();
-  inFlightBytes = 0;
+  window = new SendWindow();
   nextSeq = 0;
   sendCounter = 0;
   closedBy;
@@ -53097,8 +53092,7 @@ var RequestLink = class {
     await this.acquire(req.seq, req.frame.length, name);
     return new Promise((resolve4, reject) => {
       if (this.closedBy) {
-        this.outstanding.delete(req.seq);
-        this.inFlightBytes -= req.frame.length;
+        this.window.release(req.seq, req.frame.length);
         reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
         return;
       }
@@ -53137,7 +53131,7 @@ var RequestLink = class {
     this.transport.off("data", this.onData);
     this.transport.off("close", this.onClose);
     for (const p of [...this.pending.values()]) this.finish(p, error2);
-    for (const w of this.waiters.splice(0)) w.reject(error2);
+    this.window.failWaiting(error2);
   }
   /** Drops any half-received frame (after a device reset). */
   resetParser() {
@@ -53154,7 +53148,7 @@ var RequestLink = class {
     }
     p.sentAt = ++this.sendCounter;
     const attempt = p.sentAt;
-    const queued = this.inFlightBytes * 1e3 / this.bytesPerSecond;
+    const queued = this.window.inFlightBytes * 1e3 / this.bytesPerSecond;
     this.arm(p, p.opts.timeoutMs + queued);
     this.rawWrite(p.req.frame, p).then(
       () => {
@@ -53237,48 +53231,10 @@ var RequestLink = class {
     clearTimeout(p.timer);
     if (this.pending.get(p.req.seq) !== p) return;
     this.pending.delete(p.req.seq);
-    this.outstanding.delete(p.req.seq);
-    this.inFlightBytes -= p.req.frame.length;
+    this.window.release(p.req.seq, p.req.frame.length);
     if (error2) p.reject(error2);
     else p.resolve(body ?? new Uint8Array(0));
     this.wake();
-  }
-  /**
-   * Room for a request: at most `window` outstanding, within `rxBuffer` bytes, and no more
-   * than `window - 1` seqs past the oldest unanswered one. The last rule keeps every
-   * retransmission within the device's response cache (its last `window` requests): a
-   * sliding count alone would let the line run far ahead of a lost request, and its
-   * retransmission would then be executed a second time.
-   */
-  fits(seq, bytes) {
-    if (this.outstanding.size === 0) return true;
-    if (this.outstanding.size >= this.window || this.inFlightBytes + bytes > this.rxBuffer) {
-      return false;
-    }
-    const oldest = this.outstanding.values().next().value;
-    return (seq - oldest & 65535) < this.window;
-  }
-  /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
-  acquire(seq, bytes, name) {
-    if (this.closedBy) {
-      return Promise.reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
-    }
-    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
-      this.take(seq, bytes);
-      return Promise.resolve();
-    }
-    return new Promise((resolve4, reject) => this.waiters.push({ seq, bytes, resolve: resolve4, reject }));
-  }
-  take(seq, bytes) {
-    this.outstanding.add(seq);
-    this.inFlightBytes += bytes;
-  }
-  wake() {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
-      const w = this.waiters.shift();
-      this.take(w.seq, w.bytes);
-      w.resolve();
-    }
   }
 };
 
