@@ -27,6 +27,9 @@ typedef enum {
 void tg_timer_init(void);
 uint32_t tg_timer_now(void);
 uint32_t tg_timer_hz(void);
+/* Restarts the fallback counter (phase included) right before a measured run, so an
+ * emulated run meets the same tick edges at the same instructions every time. */
+void tg_timer_restart(void);
 tg_timer_source tg_timer_source_get(void);
 const char *tg_timer_name(void); /* "dwt-cyccnt", "cmsdk-timer0", "systick" */
 

@@ -53,6 +53,9 @@ static tg_timer_source fallback_start(void) {
 
 static uint32_t fallback_now(void) { return ~TIMER_VALUE; }
 
+/* A write to VALUE restarts the count, and with it the phase of the tick edges. */
+static void fallback_restart(void) { TIMER_VALUE = 0xFFFFFFFFu; }
+
 #elif defined(TG_BOARD_TIMER_SYSTICK)
 /* SysTick: 24-bit down counter on the core clock; the wrap interrupt adds 2^24. */
 #define SYST_CSR REG32(0xE000E010u)
@@ -69,10 +72,15 @@ void SysTick_Handler(void) { systick_wraps = systick_wraps + 1u; }
 
 static tg_timer_source fallback_start(void) {
   SYST_CSR = 0;
-  systick_wraps = 0;
+  systick_wraps = 0;  /* the handler cannot run: TICKINT is off until the enable below */
   SYST_RVR = SYST_MAX;
   SYST_CVR = 0; /* any write clears it; it reloads on the next clock */
   SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE_CPU;
+  /* Until the first clock reloads it, CVR reads 0, which fallback_now() would take for
+   * 2^24 - 1 ticks without a wrap counted: the first reading after a restart would be
+   * ahead of the next ones. Wait for the reload (one clock: a few instructions). */
+  for (uint32_t spin = 0; spin < 1024u && SYST_CVR == 0u; ++spin) {
+  }
   return TG_TIMER_SYSTICK;
 }
 
@@ -87,6 +95,9 @@ static uint32_t fallback_now(void) {
   } while (wraps != systick_wraps);
   return (wraps << 24) + (SYST_MAX - value);
 }
+
+/* Stop, clear the count and the wraps, start: the same as at boot. */
+static void fallback_restart(void) { (void)fallback_start(); }
 
 #else
 #error "board_config.h must define TG_BOARD_TIMER_CMSDK or TG_BOARD_TIMER_SYSTICK"
@@ -118,6 +129,15 @@ uint32_t tg_timer_hz(void) {
     default:
       return 0;
   }
+}
+
+/* Under QEMU the fallbacks tick on virtual time, which -icount derives from the
+ * instruction count: restarting the counter right before a measured run puts its tick
+ * edges at the same instructions of the run on every run and every boot, wherever the
+ * counter's phase was before (a different host request sequence leaves it elsewhere).
+ * CYCCNT counts cycles, not edges of a slower clock: nothing to align. */
+void tg_timer_restart(void) {
+  if (source == TG_TIMER_CMSDK || source == TG_TIMER_SYSTICK) fallback_restart();
 }
 
 tg_timer_source tg_timer_source_get(void) { return source; }
