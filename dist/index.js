@@ -52027,6 +52027,7 @@ import { join as join3, resolve as resolve3 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 import { promisify as promisify2 } from "node:util";
 var run = promisify2(execFile4);
+var makeQueue = Promise.resolve();
 var REPO_ROOT = resolve3(fileURLToPath2(new URL("../..", new URL("../runner-agent/boards/image.ts", import.meta.url))));
 var HAS_FPU = {
   "mps2-an385": false,
@@ -52051,6 +52052,10 @@ async function locateImage(board, opts = {}) {
   const dir = join3(firmwareDir, "build", variant);
   const elf = join3(dir, "tg_agent.elf");
   if ((opts.rebuild || !existsSync4(elf)) && opts.build !== false) {
+    const previous = makeQueue;
+    let done;
+    makeQueue = new Promise((r) => done = r);
+    await previous;
     try {
       await run(
         "make",
@@ -52063,6 +52068,8 @@ async function locateImage(board, opts = {}) {
         "firmware-missing",
         `${elf}: cannot build the agent image (make agent BOARD=${b} FLOAT=${float} KERNELS=${kernels}): ${(err.stderr ?? err.message).trim().split("\n").slice(-5).join(" | ")}`
       );
+    } finally {
+      done();
     }
   }
   if (!existsSync4(elf)) {
@@ -52432,7 +52439,7 @@ var PayloadWriter = class {
   }
 };
 
-// runner-agent/protocol/messages.ts
+// runner-agent/protocol/requests.ts
 var Cmd = {
   HELLO: 1,
   UPLOAD_BEGIN: 2,
@@ -52451,6 +52458,7 @@ function cmdName(type) {
   const e = Object.entries(Cmd).find(([, v]) => v === type);
   return e ? e[0] : `0x${type.toString(16).padStart(2, "0")}`;
 }
+var CHUNK_HEADER = { UPLOAD_CHUNK: 4, SET_INPUT: 5, EVAL_SAMPLE: 9, GET_OUTPUT: 6 };
 function encodeUploadBegin(total, crc) {
   return new PayloadWriter(8, "UPLOAD_BEGIN").u32(total, "total").u32(crc, "crc32").bytes;
 }
@@ -52481,6 +52489,8 @@ function encodeEvalSample(sample, offset, last, data) {
 function nonEmpty2(data, what) {
   if (data.length === 0) throw new ProtocolError("value-out-of-range", `${what}: empty data`);
 }
+
+// runner-agent/protocol/messages.ts
 function responseBody(command, payload) {
   const r = new PayloadReader(payload, `${command} response`);
   const status = r.u16("status");
@@ -52804,7 +52814,7 @@ async function runRound(r) {
 function sendSample(r, begin, j, waiting) {
   const { link, timing } = r;
   const data = r.samples[r.todo[j]];
-  const step = link.maxFrame - MIN_FRAME_BYTES - 9;
+  const step = link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.EVAL_SAMPLE;
   const ackTimeout = shortTimeout(timing, maxEncodedFrame(step + 9), 32) + begin.slots * inferenceMs(r.macs) * timing.scale;
   const result = new Promise((resolve4) => waiting.set(j, resolve4));
   const chunks = [];
@@ -53008,6 +53018,60 @@ var SegmentAssembler = class {
   }
 };
 
+// runner-agent/device/window.ts
+var SendWindow = class {
+  /** Limits from HELLO; before it, one request at a time. */
+  window = 1;
+  rxBuffer = Number.POSITIVE_INFINITY;
+  waiters = [];
+  /** Seqs sent (or about to be) and not yet answered, in sending order. */
+  outstanding = /* @__PURE__ */ new Set();
+  bytes = 0;
+  /** Encoded bytes of the outstanding requests (what the line still has to carry). */
+  get inFlightBytes() {
+    return this.bytes;
+  }
+  setLimits(window2, rxBuffer) {
+    this.window = window2;
+    this.rxBuffer = rxBuffer;
+    this.wake();
+  }
+  /** Resolves when the request may go on the line; `release` it once answered or failed. */
+  acquire(seq, bytes) {
+    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
+      this.take(seq, bytes);
+      return Promise.resolve();
+    }
+    return new Promise((resolve4, reject) => this.waiters.push({ seq, bytes, resolve: resolve4, reject }));
+  }
+  release(seq, bytes) {
+    if (!this.outstanding.delete(seq)) return;
+    this.bytes -= bytes;
+    this.wake();
+  }
+  /** Fails every request still waiting for room. */
+  failWaiting(error2) {
+    for (const w of this.waiters.splice(0)) w.reject(error2);
+  }
+  fits(seq, bytes) {
+    if (this.outstanding.size === 0) return true;
+    if (this.outstanding.size >= this.window || this.bytes + bytes > this.rxBuffer) return false;
+    const oldest = this.outstanding.values().next().value;
+    return (seq - oldest & 65535) < this.window;
+  }
+  take(seq, bytes) {
+    this.outstanding.add(seq);
+    this.bytes += bytes;
+  }
+  wake() {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
+      const w = this.waiters.shift();
+      this.take(w.seq, w.bytes);
+      w.resolve();
+    }
+  }
+};
+
 // runner-agent/device/link.ts
 var MAX_FAST_RETRANSMITS = 8;
 var RequestLink = class {
@@ -53070,9 +53134,7 @@ var RequestLink = class {
   /** Sets the limits announced by HELLO. */
   setLimits(maxFrame, window2, rxBuffer) {
     this.maxFrame = maxFrame;
-    this.window = window2;
-    this.rxBuffer = rxBuffer;
-    this.wake();
+    this.window.setLimits(window2, rxBuffer);
   }
   /** Allocates a seq and encodes the frame; send() it now or later (in allocation order). */
   prepare(type, payload) {
@@ -53089,7 +53151,8 @@ var RequestLink = class {
    */
   async send(req, opts) {
     const name = cmdName(req.type);
-    await this.acquire(req.seq, req.frame.length, name);
+    if (this.closedBy) throw new ClientError("closed", `${name}: ${this.closedBy.message}`);
+    await this.window.acquire(req.seq, req.frame.length);
     return new Promise((resolve4, reject) => {
       if (this.closedBy) {
         this.window.release(req.seq, req.frame.length);
@@ -53234,7 +53297,6 @@ var RequestLink = class {
     this.window.release(p.req.seq, p.req.frame.length);
     if (error2) p.reject(error2);
     else p.resolve(body ?? new Uint8Array(0));
-    this.wake();
   }
 };
 
@@ -54952,6 +55014,19 @@ function classify(e, boardId) {
 // src/action/agent-client.ts
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+
+// src/action/progress.ts
+function evaluationSteps() {
+  let last = -1;
+  return (done, total) => {
+    const tenth = total > 0 ? Math.floor(done * 10 / total) : 10;
+    if (tenth === last && done !== total) return false;
+    last = tenth;
+    return true;
+  };
+}
+
+// src/action/agent-client.ts
 var AgentClientError = class extends Error {
   /** 'unreachable': no connection; 'http': a status other than 200; 'protocol': a bad stream; else the agent's own code. */
   code;
@@ -54982,6 +55057,7 @@ function httpBench(endpoint2) {
       );
     }
     let result;
+    const step = evaluationSteps();
     for await (const line of ndjson(res, where)) {
       if (line.event === "result" && "result" in line) {
         result = line.result;
@@ -54989,7 +55065,7 @@ function httpBench(endpoint2) {
         const code = typeof line.code === "string" ? line.code : "agent-error";
         const message = typeof line.message === "string" ? line.message : "no message";
         throw new AgentClientError(code, `${where}, board ${req.board}: ${code}: ${message}`);
-      } else {
+      } else if (line.event !== "evaluating" || step(Number(line.done), Number(line.total))) {
         progress?.(progressLine(line));
       }
     }
@@ -55111,18 +55187,24 @@ function openBench(target2, log) {
     log
   });
   let closed = false;
-  const bench2 = (req, progress) => agent.runJob(
-    {
-      board: req.board,
-      model: req.model,
-      modelName: req.modelName,
-      repeats: req.repeats,
-      warmup: req.warmup,
-      ...req.dataset !== void 0 ? { dataset: req.dataset } : {},
-      commit: req.commit
-    },
-    { owner: "tinyml-gate action", onEvent: (e) => progress?.(eventLine(e)) }
-  );
+  const bench2 = (req, progress) => {
+    const step = evaluationSteps();
+    const onEvent = (e) => {
+      if (e.event !== "evaluating" || step(e.done, e.total)) progress?.(eventLine(e));
+    };
+    return agent.runJob(
+      {
+        board: req.board,
+        model: req.model,
+        modelName: req.modelName,
+        repeats: req.repeats,
+        warmup: req.warmup,
+        ...req.dataset !== void 0 ? { dataset: req.dataset } : {},
+        commit: req.commit
+      },
+      { owner: "tinyml-gate action", onEvent }
+    );
+  };
   return {
     bench: bench2,
     close: async () => {

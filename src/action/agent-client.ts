@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import type { BenchFn } from '../pipeline/index.ts';
 import type { ResultDocument } from '../schema/result-types.ts';
 import { validate } from '../schema/validate.ts';
+import { evaluationSteps } from './progress.ts';
 
 export class AgentClientError extends Error {
   /** 'unreachable': no connection; 'http': a status other than 200; 'protocol': a bad stream; else the agent's own code. */
@@ -50,6 +51,7 @@ export function httpBench(endpoint: AgentEndpoint): BenchFn {
       );
     }
     let result: unknown;
+    const step = evaluationSteps();
     for await (const line of ndjson(res, where)) {
       if (line.event === 'result' && 'result' in line) {
         result = line.result;
@@ -57,7 +59,7 @@ export function httpBench(endpoint: AgentEndpoint): BenchFn {
         const code = typeof line.code === 'string' ? line.code : 'agent-error';
         const message = typeof line.message === 'string' ? line.message : 'no message';
         throw new AgentClientError(code, `${where}, board ${req.board}: ${code}: ${message}`);
-      } else {
+      } else if (line.event !== 'evaluating' || step(Number(line.done), Number(line.total))) {
         progress?.(progressLine(line));
       }
     }

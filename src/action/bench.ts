@@ -8,6 +8,7 @@ import { Agent, type JobEvent } from '../../runner-agent/jobs/manager.ts';
 import type { BenchFn } from '../pipeline/index.ts';
 import { httpBench } from './agent-client.ts';
 import type { AgentTarget } from './inputs.ts';
+import { evaluationSteps } from './progress.ts';
 
 export interface Bench {
   bench: BenchFn;
@@ -30,8 +31,12 @@ export function openBench(target: AgentTarget, log: (line: string) => void): Ben
     log,
   });
   let closed = false;
-  const bench: BenchFn = (req, progress) =>
-    agent.runJob(
+  const bench: BenchFn = (req, progress) => {
+    const step = evaluationSteps();
+    const onEvent = (e: JobEvent): void => {
+      if (e.event !== 'evaluating' || step(e.done, e.total)) progress?.(eventLine(e));
+    };
+    return agent.runJob(
       {
         board: req.board,
         model: req.model,
@@ -41,8 +46,9 @@ export function openBench(target: AgentTarget, log: (line: string) => void): Ben
         ...(req.dataset !== undefined ? { dataset: req.dataset } : {}),
         commit: req.commit,
       },
-      { owner: 'tinyml-gate action', onEvent: (e) => progress?.(eventLine(e)) },
+      { owner: 'tinyml-gate action', onEvent },
     );
+  };
   return {
     bench,
     close: async () => {

@@ -192,3 +192,22 @@ test('nothing listening: unreachable', async () => {
   const bench = httpBench({ url: new URL(`http://127.0.0.1:${port}`), token: TOKEN });
   await assert.rejects(bench(request), is('unreachable', /ECONNREFUSED/));
 });
+
+test('evaluation progress: a line per tenth of the dataset, and the last', async () => {
+  const doc = measure(cnn(), { commit: HEAD_SHA });
+  const lines = Array.from({ length: 250 }, (_, i) =>
+    JSON.stringify({ event: 'evaluating', jobId: 'j', done: i + 1, total: 250 }),
+  );
+  lines.push(JSON.stringify({ event: 'result', jobId: 'j', result: doc }));
+  const { server, url } = await fake([`${lines.join('\n')}\n`]);
+  try {
+    const seen: string[] = [];
+    await httpBench({ url, token: TOKEN })(request, (l) => seen.push(l));
+    assert.deepEqual(seen, [
+      'evaluating 1/250',
+      ...[25, 50, 75, 100, 125, 150, 175, 200, 225, 250].map((d) => `evaluating ${d}/250`),
+    ]);
+  } finally {
+    server.close();
+  }
+});
