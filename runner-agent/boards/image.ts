@@ -11,6 +11,7 @@ import type { QemuMachine } from '../../src/schema/result-types.ts';
 import { AgentError } from '../jobs/errors.ts';
 
 const run = promisify(execFile);
+let makeQueue: Promise<void> = Promise.resolve();
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -66,6 +67,12 @@ export async function locateImage(
   const dir = join(firmwareDir, 'build', variant);
   const elf = join(dir, 'tg_agent.elf');
   if ((opts.rebuild || !existsSync(elf)) && opts.build !== false) {
+    // One make at a time from this process: two boards of one variant must not link the
+    // same ELF at once.
+    const previous = makeQueue;
+    let done!: () => void;
+    makeQueue = new Promise<void>((r) => (done = r));
+    await previous;
     try {
       await run(
         'make',
@@ -78,6 +85,8 @@ export async function locateImage(
         'firmware-missing',
         `${elf}: cannot build the agent image (make agent BOARD=${b} FLOAT=${float} KERNELS=${kernels}): ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join(' | ')}`,
       );
+    } finally {
+      done();
     }
   }
   if (!existsSync(elf)) {
