@@ -11,7 +11,10 @@
 #                      answering HELLO on a pseudo-terminal
 #   proto-qemu-smoke   tg_agent.elf on QEMU BOARD (default mps2-an386) answers HELLO and
 #                      PING on a pseudo-terminal; prints the link throughput
-#   proto-test         all of the above (firmware/Makefile's `make test` runs it)
+#   proto-qemu-model-smoke  the same with a model (TGP_SMOKE_MODEL, the LeNet example):
+#                      upload, INVOKE repeats with identical ticks, a streamed evaluation
+#   proto-test         all of the above, the model smoke on mps2-an386, mps2-an500 and
+#                      mps3-an547 (firmware/Makefile's `make test` runs it)
 # All variables are prefixed TGP_.
 
 TGP_DIR := $(TGB_FW)/protocol
@@ -51,7 +54,7 @@ $(TGP_AGENT_ELF): $(TGB_BOARD_OBJS) $(call TGB_OBJ,$(TGP_SRCS) $(TGP_DIR)/main_b
 	$(TGB_SIZE) $@ > $(@:.elf=.size.txt)
 	sed -n 's/.*TG_BUILD_HASH_HEX "\([0-9a-f]*\)".*/\1/p' $(TGP_HASH_H) > $(@:.elf=.hash)
 
-.PHONY: agent agent-all virtual-board host-proto proto-client proto-host-tests proto-qemu-smoke proto-test
+.PHONY: agent agent-all virtual-board host-proto proto-client proto-host-tests proto-qemu-smoke proto-qemu-model-smoke proto-test
 agent: $(TGP_AGENT_ELF)
 
 agent-all:
@@ -122,10 +125,29 @@ proto-qemu-smoke: $(TGP_AGENT_ELF) $(TGP_HOST)/tg_proto_client
 	  -- qemu-system-arm -M $(BOARD) -display none -monitor none -serial pty \
 	  -icount shift=0,align=off,sleep=off -semihosting-config enable=on,target=native -kernel $(TGP_AGENT_ELF)
 
+# A model over the line: upload (chunk window), INVOKE with repeats that must give identical
+# per-layer ticks, and a streamed evaluation. The model sits in the board's BULK region, so
+# this covers the PSRAM at 0x60000000 (mps2-an500) and the SSE-300 SRAM at 0x21000000
+# behind its MPCs (mps3-an547).
+TGP_SMOKE_MODEL ?= $(TGB_FW)/../examples/lenet-mnist/lenet_int8.tflite
+proto-qemu-model-smoke: $(TGP_AGENT_ELF) $(TGP_HOST)/tg_proto_client
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	$(TGP_SMOKE) $(TGP_HOST)/tg_proto_client --expect-hash $$(cat $(TGB_BUILD)/tg_agent.hash) \
+	  --model $(TGP_SMOKE_MODEL) --repeats 3 --eval 4 \
+	  -- qemu-system-arm -M $(BOARD) -display none -monitor none -serial pty \
+	  -icount shift=0,align=off,sleep=off -semihosting-config enable=on,target=native -kernel $(TGP_AGENT_ELF) \
+	  >"$$log" 2>&1 || { cat "$$log"; echo "proto-qemu-model-smoke $(BOARD): client failed"; exit 1; }; \
+	grep -E '^(upload|invoke|eval):' "$$log" | sed 's/^/$(BOARD): /' | cut -c1-200; \
+	grep -q 'repeats identical: yes' "$$log" || { cat "$$log"; echo "proto-qemu-model-smoke $(BOARD): INVOKE repeats differ"; exit 1; }; \
+	grep -q '^eval: 4 samples' "$$log" || { cat "$$log"; echo "proto-qemu-model-smoke $(BOARD): evaluation incomplete"; exit 1; }
+
 proto-test:
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) proto-host-tests
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) agent-all KERNELS=$(KERNELS)
 	@$(MAKE) --no-print-directory -s -f $(TGB_MK) proto-qemu-smoke BOARD=mps2-an386 FLOAT=hard KERNELS=$(KERNELS)
+	@set -e; for b in mps2-an386 mps2-an500 mps3-an547; do \
+	  $(MAKE) --no-print-directory -s -f $(TGB_MK) proto-qemu-model-smoke BOARD=$$b FLOAT=hard KERNELS=$(KERNELS); \
+	done
 
 BOARD_TEST_TARGETS += proto-test
 
