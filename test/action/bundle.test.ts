@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { bundle, REPO_ROOT } from '../../scripts/bundle.ts';
 
@@ -72,6 +73,24 @@ test('the bundle loads with no node_modules in reach and names a bad input', asy
     assert.equal(r.code, 1);
     // setFailed prints a workflow command naming the input.
     assert.match(r.stdout, /::error::bad-input: input fail-on: "sometimes" is not one of/);
+
+    // What the bundle resolves at run time, from dist/index.js as the WASM loader does:
+    // the TFLite runtime's package in dist/node_modules, its glue and binaries beside it.
+    const fromBundle = createRequire(path.join(root, 'dist/index.js'));
+    const pkg = fromBundle.resolve('@tensorflow/tfjs-tflite/package.json');
+    assert.equal(pkg, path.join(root, 'dist/node_modules/@tensorflow/tfjs-tflite/package.json'));
+    const glue = fromBundle(
+      path.join(path.dirname(pkg), 'wasm/tflite_web_api_cc_simd.js'),
+    ) as unknown;
+    assert.equal(typeof glue, 'function', 'the emscripten factory');
+    // serialport's native binding as node-gyp-build finds it for this platform.
+    const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } })
+      .header;
+    if (process.platform === 'linux' && process.arch === 'x64' && header?.glibcVersionRuntime) {
+      const file = 'dist/serialport/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node';
+      const binding = fromBundle(path.join(root, file)) as Record<string, unknown>;
+      assert.equal(typeof binding.open, 'function');
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
