@@ -7,6 +7,7 @@ import { crc32 } from '../protocol/crc32.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { maxEncodedFrame, MIN_FRAME_BYTES } from '../protocol/frame.ts';
 import {
+  CHUNK_HEADER,
   Cmd,
   decodeGetOutput,
   decodeHello,
@@ -154,7 +155,7 @@ export class DeviceClient {
         timeoutMs: short(16),
       }),
     );
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 4;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.UPLOAD_CHUNK;
     let sent = 0;
     let received = 0;
     const acks: Promise<void>[] = [];
@@ -204,7 +205,7 @@ export class DeviceClient {
         `setInput: input ${index} takes ${t.bytes} bytes, ${data.length} given`,
       );
     }
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 5;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.SET_INPUT;
     const acks: Promise<void>[] = [];
     for (let at = 0; at < data.length; at += step) {
       const payload = encodeSetInput(
@@ -226,11 +227,15 @@ export class DeviceClient {
   async getOutput(index: number): Promise<Uint8Array> {
     const t = this.tensor('output', index);
     const out = new Uint8Array(t.bytes);
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 6;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.GET_OUTPUT;
     const reads: Promise<void>[] = [];
     for (let at = 0; at < t.bytes; at += step) {
       const len = Math.min(step, t.bytes - at);
-      const timeoutMs = shortTimeout(this.timing, 32, maxEncodedFrame(len + 6));
+      const timeoutMs = shortTimeout(
+        this.timing,
+        32,
+        maxEncodedFrame(len + CHUNK_HEADER.GET_OUTPUT),
+      );
       reads.push(
         this.link
           .request(Cmd.GET_OUTPUT, encodeGetOutput(index, at, len), { timeoutMs })

@@ -9,6 +9,7 @@
 import { DeviceError, ProtocolError } from '../protocol/errors.ts';
 import { MIN_FRAME_BYTES, maxEncodedFrame } from '../protocol/frame.ts';
 import {
+  CHUNK_HEADER,
   Cmd,
   decodeEvalBegin,
   decodeEvalResult,
@@ -176,10 +177,10 @@ function sendSample(
 ): { ack: Promise<void>; outcome: Promise<boolean>; watch: Watch } {
   const { link, timing } = r;
   const data = r.samples[r.todo[j]];
-  const step = link.maxFrame - MIN_FRAME_BYTES - 9;
+  const step = link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.EVAL_SAMPLE;
   // The device reads the line only between inferences: an ack may wait behind `slots` of them.
   const ackTimeout =
-    shortTimeout(timing, maxEncodedFrame(step + 9), 32) +
+    shortTimeout(timing, maxEncodedFrame(step + CHUNK_HEADER.EVAL_SAMPLE), 32) +
     begin.slots * inferenceMs(r.macs) * timing.scale;
   const result = new Promise<EvalResult>((resolve) => waiting.set(j, resolve));
   const chunks: Promise<void>[] = [];

@@ -1,5 +1,5 @@
 // Request/response over a transport: sequence numbers, a window of outstanding requests
-// (count and bytes, as HELLO allows), a timeout per request, retransmission with the SAME
+// (window.ts), a timeout per request, retransmission with the SAME
 // seq (the device answers a duplicate from its cache instead of executing twice), and
 // reassembly of segmented responses. Never hangs: every request ends in a response, a
 // DeviceTimeoutError, or the transport's close.
@@ -18,6 +18,7 @@ import { cmdName, decodeLog, responseBody, type LogLine } from '../protocol/mess
 import { SegmentAssembler } from '../protocol/segments.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ClientError, DeviceTimeoutError } from './errors.ts';
+import { SendWindow } from './window.ts';
 
 export interface LinkOptions {
   /**
@@ -80,13 +81,6 @@ interface Pending {
 /** Bound on inferred-loss retransmissions of one request (a confused device cannot loop us). */
 const MAX_FAST_RETRANSMITS = 8;
 
-interface Waiter {
-  seq: number;
-  bytes: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 export class RequestLink {
   readonly stats: LinkStats = {
     requests: 0,
@@ -99,10 +93,8 @@ export class RequestLink {
     bytesOut: 0,
     bytesIn: 0,
   };
-  /** Limits from HELLO; before it, one request at a time and the v1 maximum frame. */
+  /** Largest frame, from HELLO; before it, v1's maximum. */
   maxFrame = MAX_FRAME_BYTES;
-  window = 1;
-  rxBuffer = Number.POSITIVE_INFINITY;
   /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
   onStream: ((frame: Frame) => void) | undefined;
   /** The first response to a transmission: its seq and sending order (see `sentAt`). */
@@ -114,10 +106,7 @@ export class RequestLink {
   private readonly onLog: (line: LogLine) => void;
   private readonly parser: FrameParser;
   private readonly pending = new Map<number, Pending>();
-  private readonly waiters: Waiter[] = [];
-  /** Seqs sent (or about to be) and not yet answered, in sending order; and their bytes. */
-  private readonly outstanding = new Set<number>();
-  private inFlightBytes = 0;
+  private readonly window = new SendWindow();
   private nextSeq = 0;
   private sendCounter = 0;
   private closedBy: Error | undefined;
@@ -155,9 +144,7 @@ export class RequestLink {
   /** Sets the limits announced by HELLO. */
   setLimits(maxFrame: number, window: number, rxBuffer: number): void {
     this.maxFrame = maxFrame;
-    this.window = window;
-    this.rxBuffer = rxBuffer;
-    this.wake();
+    this.window.setLimits(window, rxBuffer);
   }
 
   /** Allocates a seq and encodes the frame; send() it now or later (in allocation order). */
@@ -177,11 +164,11 @@ export class RequestLink {
    */
   async send(req: Prepared, opts: RequestOptions): Promise<Uint8Array> {
     const name = cmdName(req.type);
-    await this.acquire(req.seq, req.frame.length, name);
+    if (this.closedBy) throw new ClientError('closed', `${name}: ${this.closedBy.message}`);
+    await this.window.acquire(req.seq, req.frame.length);
     return new Promise((resolve, reject) => {
       if (this.closedBy) {
-        this.outstanding.delete(req.seq);
-        this.inFlightBytes -= req.frame.length;
+        this.window.release(req.seq, req.frame.length);
         reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
         return;
       }
@@ -221,7 +208,7 @@ export class RequestLink {
     this.transport.off('data', this.onData);
     this.transport.off('close', this.onClose);
     for (const p of [...this.pending.values()]) this.finish(p, error);
-    for (const w of this.waiters.splice(0)) w.reject(error);
+    this.window.failWaiting(error);
   }
 
   /** Drops any half-received frame (after a device reset). */
@@ -242,7 +229,7 @@ export class RequestLink {
     const attempt = p.sentAt;
     // Until the transport has taken the frame, allow for everything queued ahead of it (a
     // paced line or a full pty); a transport that never takes it still times out.
-    const queued = (this.inFlightBytes * 1000) / this.bytesPerSecond;
+    const queued = (this.window.inFlightBytes * 1000) / this.bytesPerSecond;
     this.arm(p, p.opts.timeoutMs + queued);
     this.rawWrite(p.req.frame, p).then(
       () => {
@@ -330,53 +317,8 @@ export class RequestLink {
     clearTimeout(p.timer);
     if (this.pending.get(p.req.seq) !== p) return;
     this.pending.delete(p.req.seq);
-    this.outstanding.delete(p.req.seq);
-    this.inFlightBytes -= p.req.frame.length;
+    this.window.release(p.req.seq, p.req.frame.length);
     if (error) p.reject(error);
     else p.resolve(body ?? new Uint8Array(0));
-    this.wake();
-  }
-
-  /**
-   * Room for a request: at most `window` outstanding, within `rxBuffer` bytes, and no more
-   * than `window - 1` seqs past the oldest unanswered one. The last rule keeps every
-   * retransmission within the device's response cache (its last `window` requests): a
-   * sliding count alone would let the line run far ahead of a lost request, and its
-   * retransmission would then be executed a second time.
-   */
-  private fits(seq: number, bytes: number): boolean {
-    if (this.outstanding.size === 0) return true;
-    if (this.outstanding.size >= this.window || this.inFlightBytes + bytes > this.rxBuffer) {
-      return false;
-    }
-    const oldest = this.outstanding.values().next().value as number;
-    // A re-request of an older seq (evaluate.ts) waits until nothing is outstanding: executed
-    // anew, it takes a cache entry, which must not push out one a retransmission may need.
-    return ((seq - oldest) & 0xffff) < this.window;
-  }
-
-  /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
-  private acquire(seq: number, bytes: number, name: string): Promise<void> {
-    if (this.closedBy) {
-      return Promise.reject(new ClientError('closed', `${name}: ${this.closedBy.message}`));
-    }
-    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
-      this.take(seq, bytes);
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => this.waiters.push({ seq, bytes, resolve, reject }));
-  }
-
-  private take(seq: number, bytes: number): void {
-    this.outstanding.add(seq);
-    this.inFlightBytes += bytes;
-  }
-
-  private wake(): void {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
-      const w = this.waiters.shift() as Waiter;
-      this.take(w.seq, w.bytes);
-      w.resolve();
-    }
   }
 }
