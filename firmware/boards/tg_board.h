@@ -19,12 +19,19 @@ typedef struct {
 void tg_board_init(void);
 const tg_board_info *tg_board_get_info(void);
 
-/* Polled CMSDK APB UART0. The waits are bounded so that a stuck peripheral cannot hang
- * the firmware: the calls give up and say so. */
+/* CMSDK APB UART0. Transmit is polled; receive is polled until tg_uart_rx_irq_enable(),
+ * then the RX interrupt moves every byte into a ring of TG_UART_RX_RING bytes as it
+ * arrives, so bytes that come while the core computes are kept (the CMSDK UART holds one
+ * byte: a polled receiver loses the rest on a real board). The waits are bounded so that
+ * a stuck peripheral cannot hang the firmware: the calls give up and say so. */
 #define TG_UART_BAUD 115200u
+#define TG_UART_RX_RING 4096u /* a power of two */
 int tg_uart_putc(uint8_t c);                      /* 0, or -1 when TX stayed full */
 int tg_uart_write(const void *data, size_t len);  /* 0, or -1 on the first byte that timed out */
 int tg_uart_getc(uint32_t max_polls);             /* 0..255, or -1 when nothing came */
+void tg_uart_rx_irq_enable(void);                 /* from now on, receive into the ring */
+/* Bytes lost since boot because the ring was full (the newest byte is the one dropped). */
+uint32_t tg_uart_rx_overflows(void);
 
 /* Stack high-water mark: the reset handler paints the free stack; this counts the bytes
  * that have been overwritten since (a lower bound of the peak, exact unless a frame

@@ -6,6 +6,7 @@
 #include "board_config.h"
 #include "tg_board.h"
 #include "tg_proto.h"
+#include "tg_text.h"
 #include "tg_timer.h"
 
 extern uint8_t __tg_arena_start[], __tg_arena_end[];
@@ -76,9 +77,9 @@ int main(void) {
 #if defined(__ARM_FEATURE_MVE)
       .mve = 1,
 #endif
-      /* Polled UART: what the host may have in flight is what QEMU's pseudo-terminal holds
-       * while the core computes (EVAL_SAMPLE in docs/protocol.md). */
-      .rx_buffer = 4096u,
+      /* The UART's RX interrupt fills a ring while the core computes: what the host may
+       * have in flight unanswered is what that ring holds (EVAL_SAMPLE, docs/protocol.md). */
+      .rx_buffer = TG_UART_RX_RING,
       .now = ticks_now,
       .marker = marker,
       .tick_restart = tick_restart,
@@ -88,11 +89,25 @@ int main(void) {
       .arena_bytes = (size_t)(__tg_arena_end - __tg_arena_start),
   };
   tg_proto_init(&proto, &link, &cfg);
+  tg_uart_rx_irq_enable();
   /* A delimiter flushes whatever the host's receiver holds, then one LOG says who booted. */
   static const uint8_t flush = 0;
   (void)tg_uart_write(&flush, 1);
   tg_proto_log(&proto, 0, "tg_agent ready");
+  uint32_t lost_reported = 0;
   for (;;) {
     if (tg_proto_poll(&proto) != 0) proto.link_failed = 0; /* a stuck TX gave up: keep serving */
+    /* Bytes lost to a full RX ring damage frames (PING counts them as dropped); the LOG
+     * says why, with the total since boot. */
+    uint32_t lost = tg_uart_rx_overflows();
+    if (lost != lost_reported) {
+      lost_reported = lost;
+      char line[64];
+      tg_text t;
+      tg_text_init(&t, line, sizeof line);
+      tg_text_str(&t, "uart rx ring overflow: bytes lost since boot ");
+      tg_text_u32(&t, lost);
+      tg_proto_log(&proto, 1, line);
+    }
   }
 }

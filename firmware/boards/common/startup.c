@@ -30,6 +30,9 @@ void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+/* UART0's receive interrupt: tg_board.c defines it (the RX ring); taken only once
+ * tg_uart_rx_irq_enable() has enabled it. */
+void UART0RX_Handler(void) __attribute__((weak, alias("Default_Handler")));
 
 typedef void (*tg_handler)(void);
 
@@ -53,7 +56,11 @@ __attribute__((section(".vectors"), used)) const tg_vector_table tg_vector_table
             [11] = DebugMon_Handler,
             [13] = PendSV_Handler,
             [14] = SysTick_Handler,
-            [15 ...(15 + TG_BOARD_IRQS - 1)] = Default_Handler,
+#if TG_BOARD_UART0_RX_IRQ > 0
+            [15 ...(15 + TG_BOARD_UART0_RX_IRQ - 1)] = Default_Handler,
+#endif
+            [15 + TG_BOARD_UART0_RX_IRQ] = UART0RX_Handler,
+            [(15 + TG_BOARD_UART0_RX_IRQ + 1)...(15 + TG_BOARD_IRQS - 1)] = Default_Handler,
         },
 };
 

@@ -1,4 +1,5 @@
-/* Board services shared by the four QEMU boards: CMSDK APB UART0 (polled), CMSDK AHB
+/* Board services shared by the four QEMU boards: CMSDK APB UART0 (polled TX, RX polled or
+ * by interrupt into a ring), CMSDK AHB
  * GPIO0 marker, board facts, and the default fault report. */
 #include "tg_board.h"
 
@@ -12,11 +13,17 @@
 #define UART_DATA REG32(TG_BOARD_UART0 + 0x000u)
 #define UART_STATE REG32(TG_BOARD_UART0 + 0x004u)
 #define UART_CTRL REG32(TG_BOARD_UART0 + 0x008u)
+#define UART_INTSTATUS REG32(TG_BOARD_UART0 + 0x00Cu) /* write 1 to clear */
 #define UART_BAUDDIV REG32(TG_BOARD_UART0 + 0x010u)
 #define UART_STATE_TX_FULL (1u << 0)
 #define UART_STATE_RX_FULL (1u << 1)
 #define UART_CTRL_TX_EN (1u << 0)
 #define UART_CTRL_RX_EN (1u << 1)
+#define UART_CTRL_RX_INT_EN (1u << 3)
+#define UART_INT_RX (1u << 1)
+
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_ICPR(n) REG32(0xE000E280u + 4u * (n))
 
 /* Bound of the TX wait, in polls: one byte at 115200 baud lasts 87 us, a few thousand
  * core cycles; 200000 polls is some tens of milliseconds at the boards' clocks. */
@@ -77,9 +84,57 @@ int tg_uart_write(const void *data, size_t len) {
   return 0;
 }
 
+/* RX ring: the handler alone advances rx_head, the reader alone rx_tail; both run free
+ * (the difference is the fill, at most TG_UART_RX_RING), so no lock is needed on a
+ * single core: 32-bit loads and stores are atomic. */
+_Static_assert((TG_UART_RX_RING & (TG_UART_RX_RING - 1u)) == 0, "TG_UART_RX_RING must be a power of two");
+static volatile uint8_t rx_ring[TG_UART_RX_RING];
+static volatile uint32_t rx_head, rx_tail, rx_lost;
+static int rx_irq_on;
+
+void UART0RX_Handler(void);
+void UART0RX_Handler(void) {
+  /* Clear first: a byte that lands after the drain below raises the interrupt again. */
+  UART_INTSTATUS = UART_INT_RX;
+  while ((UART_STATE & UART_STATE_RX_FULL) != 0) {
+    uint8_t c = (uint8_t)(UART_DATA & 0xFFu);
+    uint32_t head = rx_head;
+    if (head - rx_tail < TG_UART_RX_RING) {
+      rx_ring[head & (TG_UART_RX_RING - 1u)] = c;
+      rx_head = head + 1u;
+    } else {
+      rx_lost = rx_lost + 1u;
+    }
+  }
+}
+
+void tg_uart_rx_irq_enable(void) {
+  if (rx_irq_on) return;
+  rx_irq_on = 1;
+  UART_INTSTATUS = UART_INT_RX;
+  NVIC_ICPR(TG_BOARD_UART0_RX_IRQ / 32u) = 1u << (TG_BOARD_UART0_RX_IRQ % 32u);
+  NVIC_ISER(TG_BOARD_UART0_RX_IRQ / 32u) = 1u << (TG_BOARD_UART0_RX_IRQ % 32u);
+  UART_CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT_EN;
+  /* A byte that arrived while polling was still in force raised no interrupt. */
+  __asm__ volatile("cpsid i" ::: "memory");
+  UART0RX_Handler();
+  __asm__ volatile("cpsie i" ::: "memory");
+}
+
+uint32_t tg_uart_rx_overflows(void) { return rx_lost; }
+
 int tg_uart_getc(uint32_t max_polls) {
   for (uint32_t polls = 0; polls < max_polls; ++polls) {
-    if ((UART_STATE & UART_STATE_RX_FULL) != 0) return (int)(UART_DATA & 0xFFu);
+    if (rx_irq_on) {
+      uint32_t tail = rx_tail;
+      if (rx_head != tail) {
+        int c = rx_ring[tail & (TG_UART_RX_RING - 1u)];
+        rx_tail = tail + 1u;
+        return c;
+      }
+    } else if ((UART_STATE & UART_STATE_RX_FULL) != 0) {
+      return (int)(UART_DATA & 0xFFu);
+    }
   }
   return -1;
 }

@@ -9,6 +9,7 @@
 #define TG_BOARD_IRQS 32
 
 #define TG_BOARD_UART0 0x40004000u /* CMSDK APB UART0 (QEMU: -serial, first) */
+#define TG_BOARD_UART0_RX_IRQ 0 /* QEMU hw/arm/mps2.c: UART n RX on IRQ 2n, TX on 2n+1 */
 #define TG_BOARD_UART_PCLK_HZ 25000000u
 #define TG_BOARD_GPIO0 0x40010000u /* CMSDK AHB GPIO0 */
 

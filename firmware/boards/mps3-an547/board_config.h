@@ -11,6 +11,7 @@
 #define TG_BOARD_IRQS 96
 
 #define TG_BOARD_UART0 0x49303000u /* CMSDK APB UART0 (QEMU: -serial, first) */
+#define TG_BOARD_UART0_RX_IRQ 33 /* QEMU hw/arm/mps2-tz.c: UART0 RX 33, TX 34, combined 43 */
 #define TG_BOARD_UART_PCLK_HZ 25000000u /* the FPGA's APB peripheral clock */
 #define TG_BOARD_GPIO0 0x41100000u      /* CMSDK AHB GPIO0 */
 
