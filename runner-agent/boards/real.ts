@@ -47,7 +47,7 @@ export class RealSerialBoard extends LinkBoard {
     return this.footprint;
   }
 
-  protected async open(): Promise<Transport> {
+  protected async open(_opts: StepOptions = {}): Promise<Transport> {
     if (this.ropts.image) this.footprint = await elfFootprint(this.ropts.image.elf);
     return openSerialTransport({
       path: this.spec.serial.path,

@@ -9,6 +9,7 @@ import type { Transport } from '../transport/transport.ts';
 import type { BoardSpec } from '../../src/schema/boards-types.ts';
 import { AgentError } from '../jobs/errors.ts';
 import { REPO_ROOT, elfFootprint } from './image.ts';
+import type { StepOptions } from './board.ts';
 import { LinkBoard, type LinkBoardOptions } from './link-board.ts';
 
 export const VIRTUAL_BOARD = join(REPO_ROOT, 'firmware', 'build', 'host-proto', 'tg_virtual_board');
@@ -39,7 +40,7 @@ export class VirtualBoard extends LinkBoard {
     return this.footprint;
   }
 
-  protected async open(): Promise<Transport> {
+  protected async open(_opts: StepOptions = {}): Promise<Transport> {
     const program = this.vopts.program ?? VIRTUAL_BOARD;
     if (!existsSync(program)) {
       throw new AgentError(

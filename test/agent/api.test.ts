@@ -10,6 +10,8 @@ import { getBoards, postJob, ApiError } from '../../runner-agent/api/client.ts';
 import { startApi, tokenMatches, type RunningApi } from '../../runner-agent/api/server.ts';
 import { boardFactory } from '../../runner-agent/boards/factory.ts';
 import { Agent, type JobEvent } from '../../runner-agent/jobs/manager.ts';
+import { ModelBuilder } from '../../src/model/builder.ts';
+import { writeModel } from '../../src/model/writer.ts';
 import { isValid } from '../../src/schema/validate.ts';
 import {
   LENET,
@@ -334,3 +336,37 @@ test('the API on a unix socket, mode 0600', { skip }, async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'an operator the engine lacks: the job fails naming the operator and its layer; the board stays healthy',
+  { skip },
+  async () => {
+    const q = { scale: [0.05], zeroPoint: [0], quantizedDimension: 0 };
+    const b = new ModelBuilder();
+    const x = b.addTensor({ name: 'x', shape: [1, 4], type: 'int8', quantization: q });
+    const r = b.addTensor({ name: 'r', shape: [1, 4], type: 'int8', quantization: q });
+    const y = b.addTensor({ name: 'y', shape: [1, 4], type: 'int8', quantization: q });
+    b.addOperator('RELU', [x], [r]);
+    b.addOperator('ABS', [r], [y]);
+    b.setInputs([x]);
+    b.setOutputs([y]);
+    const model = Buffer.from(writeModel(b.build())).toString('base64');
+    const events: JobEvent[] = [];
+    await assert.rejects(
+      postJob(
+        addr(),
+        { board: 'vb-1', model: { base64: model, name: 'abs.tflite' }, repeats: 1 },
+        (e) => events.push(e),
+      ),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.code === 'model-rejected' &&
+        /ABS/.test(e.message) &&
+        /layer 1/.test(e.message),
+    );
+    assert.equal(events.at(-1)?.event, 'error');
+    const s = agent.status()[0];
+    assert.equal(s.health.consecutiveFailures, 0);
+    assert.equal(s.lease, null);
+  },
+);
