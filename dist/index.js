@@ -52439,7 +52439,7 @@ var PayloadWriter = class {
   }
 };
 
-// runner-agent/protocol/messages.ts
+// runner-agent/protocol/requests.ts
 var Cmd = {
   HELLO: 1,
   UPLOAD_BEGIN: 2,
@@ -52458,6 +52458,12 @@ function cmdName(type) {
   const e = Object.entries(Cmd).find(([, v]) => v === type);
   return e ? e[0] : `0x${type.toString(16).padStart(2, "0")}`;
 }
+var CHUNK_HEADER = {
+  UPLOAD_CHUNK: 4,
+  SET_INPUT: 5,
+  EVAL_SAMPLE: 9,
+  GET_OUTPUT: 6
+};
 function encodeUploadBegin(total, crc) {
   return new PayloadWriter(8, "UPLOAD_BEGIN").u32(total, "total").u32(crc, "crc32").bytes;
 }
@@ -52488,6 +52494,8 @@ function encodeEvalSample(sample, offset, last, data) {
 function nonEmpty2(data, what) {
   if (data.length === 0) throw new ProtocolError("value-out-of-range", `${what}: empty data`);
 }
+
+// runner-agent/protocol/messages.ts
 function responseBody(command, payload) {
   const r = new PayloadReader(payload, `${command} response`);
   const status = r.u16("status");
@@ -52811,8 +52819,8 @@ async function runRound(r) {
 function sendSample(r, begin, j, waiting) {
   const { link, timing } = r;
   const data = r.samples[r.todo[j]];
-  const step = link.maxFrame - MIN_FRAME_BYTES - 9;
-  const ackTimeout = shortTimeout(timing, maxEncodedFrame(step + 9), 32) + begin.slots * inferenceMs(r.macs) * timing.scale;
+  const step = link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.EVAL_SAMPLE;
+  const ackTimeout = shortTimeout(timing, maxEncodedFrame(step + CHUNK_HEADER.EVAL_SAMPLE), 32) + begin.slots * inferenceMs(r.macs) * timing.scale;
   const result = new Promise((resolve4) => waiting.set(j, resolve4));
   const chunks = [];
   let last;
@@ -53015,6 +53023,60 @@ var SegmentAssembler = class {
   }
 };
 
+// runner-agent/device/window.ts
+var SendWindow = class {
+  /** Limits from HELLO; before it, one request at a time. */
+  window = 1;
+  rxBuffer = Number.POSITIVE_INFINITY;
+  waiters = [];
+  /** Seqs sent (or about to be) and not yet answered, in sending order. */
+  outstanding = /* @__PURE__ */ new Set();
+  bytes = 0;
+  /** Encoded bytes of the outstanding requests (what the line still has to carry). */
+  get inFlightBytes() {
+    return this.bytes;
+  }
+  setLimits(window2, rxBuffer) {
+    this.window = window2;
+    this.rxBuffer = rxBuffer;
+    this.wake();
+  }
+  /** Resolves when the request may go on the line; `release` it once answered or failed. */
+  acquire(seq, bytes) {
+    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
+      this.take(seq, bytes);
+      return Promise.resolve();
+    }
+    return new Promise((resolve4, reject) => this.waiters.push({ seq, bytes, resolve: resolve4, reject }));
+  }
+  release(seq, bytes) {
+    if (!this.outstanding.delete(seq)) return;
+    this.bytes -= bytes;
+    this.wake();
+  }
+  /** Fails every request still waiting for room. */
+  failWaiting(error2) {
+    for (const w of this.waiters.splice(0)) w.reject(error2);
+  }
+  fits(seq, bytes) {
+    if (this.outstanding.size === 0) return true;
+    if (this.outstanding.size >= this.window || this.bytes + bytes > this.rxBuffer) return false;
+    const oldest = this.outstanding.values().next().value;
+    return (seq - oldest & 65535) < this.window;
+  }
+  take(seq, bytes) {
+    this.outstanding.add(seq);
+    this.bytes += bytes;
+  }
+  wake() {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
+      const w = this.waiters.shift();
+      this.take(w.seq, w.bytes);
+      w.resolve();
+    }
+  }
+};
+
 // runner-agent/device/link.ts
 var MAX_FAST_RETRANSMITS = 8;
 var RequestLink = class {
@@ -53029,10 +53091,8 @@ var RequestLink = class {
     bytesOut: 0,
     bytesIn: 0
   };
-  /** Limits from HELLO; before it, one request at a time and the v1 maximum frame. */
+  /** Largest frame, from HELLO; before it, v1's maximum. */
   maxFrame = MAX_FRAME_BYTES;
-  window = 1;
-  rxBuffer = Number.POSITIVE_INFINITY;
   /** Device -> host frames 0xC0..0xFE (EVAL_RESULT); unknown ones are ignored. */
   onStream;
   /** The first response to a transmission: its seq and sending order (see `sentAt`). */
@@ -53043,10 +53103,7 @@ var RequestLink = class {
   onLog;
   parser;
   pending = /* @__PURE__ */ new Map();
-  waiters = [];
-  /** Seqs sent (or about to be) and not yet answered, in sending order; and their bytes. */
-  outstanding = /* @__PURE__ */ new Set();
-  inFlightBytes = 0;
+  window = new SendWindow();
   nextSeq = 0;
   sendCounter = 0;
   closedBy;
@@ -53082,9 +53139,7 @@ var RequestLink = class {
   /** Sets the limits announced by HELLO. */
   setLimits(maxFrame, window2, rxBuffer) {
     this.maxFrame = maxFrame;
-    this.window = window2;
-    this.rxBuffer = rxBuffer;
-    this.wake();
+    this.window.setLimits(window2, rxBuffer);
   }
   /** Allocates a seq and encodes the frame; send() it now or later (in allocation order). */
   prepare(type, payload) {
@@ -53101,11 +53156,11 @@ var RequestLink = class {
    */
   async send(req, opts) {
     const name = cmdName(req.type);
-    await this.acquire(req.seq, req.frame.length, name);
+    if (this.closedBy) throw new ClientError("closed", `${name}: ${this.closedBy.message}`);
+    await this.window.acquire(req.seq, req.frame.length);
     return new Promise((resolve4, reject) => {
       if (this.closedBy) {
-        this.outstanding.delete(req.seq);
-        this.inFlightBytes -= req.frame.length;
+        this.window.release(req.seq, req.frame.length);
         reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
         return;
       }
@@ -53144,7 +53199,7 @@ var RequestLink = class {
     this.transport.off("data", this.onData);
     this.transport.off("close", this.onClose);
     for (const p of [...this.pending.values()]) this.finish(p, error2);
-    for (const w of this.waiters.splice(0)) w.reject(error2);
+    this.window.failWaiting(error2);
   }
   /** Drops any half-received frame (after a device reset). */
   resetParser() {
@@ -53161,7 +53216,7 @@ var RequestLink = class {
     }
     p.sentAt = ++this.sendCounter;
     const attempt = p.sentAt;
-    const queued = this.inFlightBytes * 1e3 / this.bytesPerSecond;
+    const queued = this.window.inFlightBytes * 1e3 / this.bytesPerSecond;
     this.arm(p, p.opts.timeoutMs + queued);
     this.rawWrite(p.req.frame, p).then(
       () => {
@@ -53244,48 +53299,9 @@ var RequestLink = class {
     clearTimeout(p.timer);
     if (this.pending.get(p.req.seq) !== p) return;
     this.pending.delete(p.req.seq);
-    this.outstanding.delete(p.req.seq);
-    this.inFlightBytes -= p.req.frame.length;
+    this.window.release(p.req.seq, p.req.frame.length);
     if (error2) p.reject(error2);
     else p.resolve(body ?? new Uint8Array(0));
-    this.wake();
-  }
-  /**
-   * Room for a request: at most `window` outstanding, within `rxBuffer` bytes, and no more
-   * than `window - 1` seqs past the oldest unanswered one. The last rule keeps every
-   * retransmission within the device's response cache (its last `window` requests): a
-   * sliding count alone would let the line run far ahead of a lost request, and its
-   * retransmission would then be executed a second time.
-   */
-  fits(seq, bytes) {
-    if (this.outstanding.size === 0) return true;
-    if (this.outstanding.size >= this.window || this.inFlightBytes + bytes > this.rxBuffer) {
-      return false;
-    }
-    const oldest = this.outstanding.values().next().value;
-    return (seq - oldest & 65535) < this.window;
-  }
-  /** FIFO: a request never overtakes an earlier one waiting for room in the window. */
-  acquire(seq, bytes, name) {
-    if (this.closedBy) {
-      return Promise.reject(new ClientError("closed", `${name}: ${this.closedBy.message}`));
-    }
-    if (this.waiters.length === 0 && this.fits(seq, bytes)) {
-      this.take(seq, bytes);
-      return Promise.resolve();
-    }
-    return new Promise((resolve4, reject) => this.waiters.push({ seq, bytes, resolve: resolve4, reject }));
-  }
-  take(seq, bytes) {
-    this.outstanding.add(seq);
-    this.inFlightBytes += bytes;
-  }
-  wake() {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0].seq, this.waiters[0].bytes)) {
-      const w = this.waiters.shift();
-      this.take(w.seq, w.bytes);
-      w.resolve();
-    }
   }
 };
 
@@ -53372,7 +53388,7 @@ var DeviceClient = class {
         timeoutMs: short2(16)
       })
     );
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 4;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.UPLOAD_CHUNK;
     let sent = 0;
     let received = 0;
     const acks = [];
@@ -53418,7 +53434,7 @@ var DeviceClient = class {
         `setInput: input ${index} takes ${t.bytes} bytes, ${data.length} given`
       );
     }
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 5;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.SET_INPUT;
     const acks = [];
     for (let at = 0; at < data.length; at += step) {
       const payload = encodeSetInput(
@@ -53437,11 +53453,15 @@ var DeviceClient = class {
   async getOutput(index) {
     const t = this.tensor("output", index);
     const out = new Uint8Array(t.bytes);
-    const step = this.link.maxFrame - MIN_FRAME_BYTES - 6;
+    const step = this.link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.GET_OUTPUT;
     const reads = [];
     for (let at = 0; at < t.bytes; at += step) {
       const len = Math.min(step, t.bytes - at);
-      const timeoutMs = shortTimeout(this.timing, 32, maxEncodedFrame(len + 6));
+      const timeoutMs = shortTimeout(
+        this.timing,
+        32,
+        maxEncodedFrame(len + CHUNK_HEADER.GET_OUTPUT)
+      );
       reads.push(
         this.link.request(Cmd.GET_OUTPUT, encodeGetOutput(index, at, len), { timeoutMs }).then((b) => out.set(decodeGetOutput(b, at, len), at))
       );
