@@ -12,6 +12,7 @@ export interface PortLike {
   readonly isOpen: boolean;
   write(chunk: Uint8Array, callback: (error: Error | null | undefined) => void): boolean;
   drain(callback: (error: Error | null) => void): void;
+  flush(callback: (error: Error | null) => void): void;
   close(callback: (error: Error | null) => void): void;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
@@ -87,6 +88,18 @@ export async function openSerialTransport(options: SerialTransportOptions): Prom
       );
     });
   }
+  // Bytes a previous client left unread (stale answers whose seqs a new session reuses)
+  // must not reach this one. The native binding flushes when it opens; this makes it so
+  // whatever `openPort` supplies.
+  await new Promise<void>((resolve, reject) =>
+    port.flush((e) =>
+      e
+        ? reject(
+            new TransportError('open-failed', `${options.path}: flush: ${e.message}`, { cause: e }),
+          )
+        : resolve(),
+    ),
+  );
   const transport = new SerialTransport(port, options.path);
   return options.bytesPerSecond ? new PacedTransport(transport, options.bytesPerSecond) : transport;
 }

@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DeviceClient } from '../../runner-agent/device/client.ts';
 import { ClientError, DeviceTimeoutError } from '../../runner-agent/device/errors.ts';
 import { DeviceError } from '../../runner-agent/protocol/errors.ts';
+import { encodeFrame } from '../../runner-agent/protocol/frame.ts';
 import { FaultProxy } from '../../runner-agent/transport/fault-proxy.ts';
 import { openSerialTransport } from '../../runner-agent/transport/serialport.ts';
 import { spawnTransport, type ChildTransport } from '../../runner-agent/transport/stream.ts';
@@ -184,20 +185,26 @@ test('hybrid model: the engine refuses it by name', { skip: noShared }, async ()
   }
 });
 
-test('over a pseudo-terminal opened with serialport', { skip: noShared }, async () => {
+/** Starts the virtual board on a new pseudo-terminal; resolves with its path. */
+async function startPty(): Promise<{ child: ChildProcess; pty: string }> {
   const child = spawn(board, ['--ticks', 'counter', '--pty'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  try {
-    const pty = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (b: Buffer) => {
-        err += b.toString();
-        const m = /serial on (\/dev\/\S+)/.exec(err);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', () => reject(new Error(`virtual board exited: ${err}`)));
+  const pty = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /serial on (\/dev\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
     });
+    child.once('exit', () => reject(new Error(`virtual board exited: ${err}`)));
+  });
+  return { child, pty };
+}
+
+test('over a pseudo-terminal opened with serialport', { skip: noShared }, async () => {
+  const { child, pty } = await startPty();
+  try {
     const transport = await openSerialTransport({ path: pty, baudRate: 115200 });
     try {
       const c = new DeviceClient(transport);
@@ -217,6 +224,38 @@ test('over a pseudo-terminal opened with serialport', { skip: noShared }, async 
     child.kill();
   }
 });
+
+test(
+  'a new session on a pty never sees the answers a previous client left unread',
+  { skip: noBoard },
+  async () => {
+    const { child, pty } = await startPty();
+    try {
+      // Client 1 asks HELLO (seq 0) and PING 'stale' (seq 1) and goes away without reading.
+      const first = await openSerialTransport({ path: pty });
+      await first.write(encodeFrame({ type: 0x01, seq: 0, payload: new Uint8Array(0) }));
+      await first.write(
+        encodeFrame({ type: 0x0b, seq: 1, payload: new TextEncoder().encode('stale') }),
+      );
+      await first.close();
+      // The answers land in the pty while nobody has it open.
+      await new Promise((r) => setTimeout(r, 300));
+      // Client 2 uses the same seqs: its PING must be answered with its own bytes.
+      const second = await openSerialTransport({ path: pty });
+      try {
+        const c = new DeviceClient(second);
+        await c.hello();
+        const p = await c.ping(new TextEncoder().encode('fresh'));
+        assert.equal(new TextDecoder().decode(p.echo), 'fresh');
+        assert.equal(c.stats().staleResponses, 0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      child.kill();
+    }
+  },
+);
 
 test(
   'through the fault proxy: garbage, bit flips, drops, duplicates; outputs still exact',
