@@ -32,6 +32,8 @@ int tg_uart_getc(uint32_t max_polls);             /* 0..255, or -1 when nothing 
 void tg_uart_rx_irq_enable(void);                 /* from now on, receive into the ring */
 /* Bytes lost since boot because the ring was full (the newest byte is the one dropped). */
 uint32_t tg_uart_rx_overflows(void);
+/* Bytes the interrupt has put into the ring since boot (free-running, wraps at 2^32). */
+uint32_t tg_uart_rx_count(void);
 
 /* Stack high-water mark: the reset handler paints the free stack; this counts the bytes
  * that have been overwritten since (a lower bound of the peak, exact unless a frame

@@ -45,6 +45,12 @@ static void tick_restart(void *user) {
   tg_timer_restart();
 }
 
+/* Received bytes and dropped ones: INVOKE re-measures a run that either interrupted. */
+static uint32_t rx_bytes(void *user) {
+  (void)user;
+  return tg_uart_rx_count() + tg_uart_rx_overflows();
+}
+
 static void marker(void *user, int level) {
   (void)user;
   tg_marker_set(level);
@@ -83,6 +89,7 @@ int main(void) {
       .now = ticks_now,
       .marker = marker,
       .tick_restart = tick_restart,
+      .rx_bytes = rx_bytes,
       .model_ram = __tg_bulk_start,
       .model_ram_bytes = (size_t)(__tg_bulk_end - __tg_bulk_start),
       .arena = __tg_arena_start,

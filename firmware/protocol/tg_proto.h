@@ -75,6 +75,8 @@ enum {
   TG_TICKS_HOST_COUNTER = 5
 };
 
+#define TG_INVOKE_QUIET_ATTEMPTS 8u
+
 typedef struct {
   const char *board, *core, *float_abi, *tick_name;
   uint32_t clock_hz, tick_hz;
@@ -86,6 +88,10 @@ typedef struct {
    * that every run starts at the same phase of the tick (under QEMU -icount a tick spans
    * 40 instructions; without this, layers differ by one tick between repeats). */
   void (*tick_restart)(void *user);
+  /* May be NULL. Bytes received so far (a free-running count): INVOKE measures a run again
+   * when bytes arrived during it, at most TG_INVOKE_QUIET_ATTEMPTS times in all, because
+   * a receive interrupt's handler adds its instructions to the ticks. */
+  uint32_t (*rx_bytes)(void *user);
   void *user;
   uint8_t *model_ram; /* 16-byte aligned: the model, then the evaluation's input slots */
   size_t model_ram_bytes;

@@ -122,6 +122,7 @@ void tg_uart_rx_irq_enable(void) {
 }
 
 uint32_t tg_uart_rx_overflows(void) { return rx_lost; }
+uint32_t tg_uart_rx_count(void) { return rx_head; }
 
 int tg_uart_getc(uint32_t max_polls) {
   for (uint32_t polls = 0; polls < max_polls; ++polls) {
