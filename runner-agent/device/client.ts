@@ -182,6 +182,7 @@ export class DeviceClient {
     }
     const body = await this.link.request(Cmd.UPLOAD_END, new Uint8Array(0), {
       timeoutMs: uploadEndTimeout(this.timing, model.length, 8192),
+      retryTimeoutMs: shortTimeout(this.timing, 16, 8192),
       segmentedMaxBody: MAX_MODEL_INFO_BYTES,
     });
     const info = decodeUploadEnd(body);
@@ -267,6 +268,7 @@ export class DeviceClient {
       const bodyBytes = 12 + 4 * r * (layers + 1);
       const body = await this.link.request(Cmd.INVOKE, encodeInvoke(w, r), {
         timeoutMs: invokeTimeout(this.timing, w + r, this.macs, bodyBytes),
+        retryTimeoutMs: shortTimeout(this.timing, 16, bodyBytes),
         segmentedMaxBody: INVOKE_RESULT_BUFFER,
       });
       const part = decodeInvoke(body);

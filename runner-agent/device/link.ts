@@ -56,6 +56,12 @@ export interface Prepared {
 
 export interface RequestOptions {
   timeoutMs: number;
+  /**
+   * Timeout of the retransmissions, when shorter: a command whose first timeout already
+   * covers a slow execution (INVOKE) is answered from the device's cache at once if the
+   * device is alive, so a hung board is declared after one long wait, not four.
+   */
+  retryTimeoutMs?: number;
   /** Retransmissions for this request; default the link's. */
   retries?: number;
   /** Segmented response: the largest body accepted. */
@@ -230,14 +236,20 @@ export class RequestLink {
     // Until the transport has taken the frame, allow for everything queued ahead of it (a
     // paced line or a full pty); a transport that never takes it still times out.
     const queued = (this.window.inFlightBytes * 1000) / this.bytesPerSecond;
-    this.arm(p, p.opts.timeoutMs + queued);
+    this.arm(p, this.timeoutOf(p) + queued);
     this.rawWrite(p.req.frame, p).then(
       () => {
         if (p.attempts === attempt && this.pending.get(p.req.seq) === p)
-          this.arm(p, p.opts.timeoutMs);
+          this.arm(p, this.timeoutOf(p));
       },
       () => {},
     );
+  }
+
+  private timeoutOf(p: Pending): number {
+    return p.attempts > 1 && p.opts.retryTimeoutMs !== undefined
+      ? p.opts.retryTimeoutMs
+      : p.opts.timeoutMs;
   }
 
   private arm(p: Pending, ms: number): void {

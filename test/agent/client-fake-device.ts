@@ -35,6 +35,8 @@ export interface FakeDeviceOptions {
   inputBytes?: number;
   outputBytes?: number;
   layers?: number;
+  /** From the first request of this type on, the device answers nothing (a hung firmware). */
+  hangOn?: number;
   /** Answer only every n-th request the first time it is seen (n >= 2): exercises retransmission. */
   ignoreEvery?: number;
 }
@@ -103,6 +105,7 @@ export class FakeDevice {
       outputBytes: 10,
       layers: 4,
       ignoreEvery: 0,
+      hangOn: -1,
       ...options,
     };
     this.parser = new FrameParser({ onFrame: (f) => this.queue.push(f) });
@@ -128,6 +131,8 @@ export class FakeDevice {
   }
 
   private async handle(f: Frame): Promise<void> {
+    if (f.type === this.o.hangOn) this.o.silent = true;
+    if (this.o.silent) return;
     const key = `${f.type}:${f.seq}`;
     const hit = this.cache.get(key);
     if (hit) {

@@ -312,3 +312,17 @@ test('a request whose answers keep getting lost is never executed twice (window 
   assert.equal(dev.executed.get(Cmd.UPLOAD_CHUNK), chunks);
   assert.ok(c.stats().retransmits + c.stats().fastRetransmits >= 2);
 });
+
+test('a board that hangs in INVOKE is declared after one long wait, not four', async () => {
+  const dev = new FakeDevice({ hangOn: Cmd.INVOKE });
+  const c = new DeviceClient(dev.host, fast);
+  // 10 M MACs: the first wait is 0.02 x (2000 + 50 + 10000) ms = 241 ms; retries wait ~25 ms.
+  await c.upload(bytes(3000, 16), { macs: 10_000_000 });
+  const t0 = performance.now();
+  await assert.rejects(
+    c.invoke(0, 1),
+    (e) => e instanceof DeviceTimeoutError && e.command === 'INVOKE' && e.attempts === 4,
+  );
+  const ms = performance.now() - t0;
+  assert.ok(ms >= 240 && ms < 600, `${ms} ms`);
+});
