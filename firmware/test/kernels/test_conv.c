@@ -11,6 +11,9 @@
 #include "tg_test.h"
 #include "tg_test_ops.h"
 #include "tg_test_ref.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 extern const tg_op tg_op_conv_2d;
 
@@ -277,6 +280,20 @@ static void setup_op(const conv_case *c, tg_type type) {
   tg_test_node_init(&g_node, 3, &g_opts, &C);
 }
 
+/* The kernel path prepare must report: with KERNELS=opt the operator's own fast-path
+ * predicate decides (int8 only; float32 and shapes that miss it fall back), with
+ * KERNELS=ref every layer runs the reference. */
+#if TG_KERNELS_OPT
+#define conv_fast(a) (tg_conv_s8_opt_path(a) != TG_CONV_OPT_NONE)
+static uint8_t expected_path(int fast_int8) { return fast_int8 ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK; }
+#else
+#define conv_fast(a) 0
+static uint8_t expected_path(int fast_int8) {
+  (void)fast_int8;
+  return TG_PATH_REF;
+}
+#endif
+
 /* prepare + eval of the operator, int8 then float, against the reference. */
 static void run_operator(const conv_case *c, uint32_t seed) {
   generate(c, seed);
@@ -285,7 +302,7 @@ static void run_operator(const conv_case *c, uint32_t seed) {
     setup_op(c, t == 0 ? TG_INT8 : TG_FLOAT32);
     TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_OK);
     if (C.last != TG_OK) printf("     %s\n", C.message);
-    TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
+    TG_CHECK_EQ_INT(g_node.node.kernel_path, expected_path(t == 0 && conv_fast(&G.args)));
     memset(G.out, 0x55, sizeof(G.out));
     memset(G.fout, 0, sizeof(G.fout));
     TG_CHECK_EQ_INT(tg_op_conv_2d.eval(&C, &g_node.node), TG_OK);

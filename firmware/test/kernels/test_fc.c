@@ -11,6 +11,9 @@
 #include "tg_test.h"
 #include "tg_test_ops.h"
 #include "tg_test_ref.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 extern const tg_op tg_op_fully_connected;
 
@@ -188,6 +191,20 @@ static void setup_op(const fc_case *c, tg_type type, int keep_num_dims) {
   tg_test_node_init(&g_node, 3, &g_opts, &C);
 }
 
+/* The kernel path prepare must report: with KERNELS=opt the operator's own fast-path
+ * predicate decides (int8 only; float32 and shapes that miss it fall back), with
+ * KERNELS=ref every layer runs the reference. */
+#if TG_KERNELS_OPT
+#define fc_fast(c) (tg_fully_connected_s8_opt_applies(&G.args, &(tg_quant_args){.filter_offset = -(c)->w_zp}))
+static uint8_t expected_path(int fast_int8) { return fast_int8 ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK; }
+#else
+#define fc_fast(c) 0
+static uint8_t expected_path(int fast_int8) {
+  (void)fast_int8;
+  return TG_PATH_REF;
+}
+#endif
+
 static void test_operator_against_reference(void) {
   for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
     const fc_case *c = &kCases[k];
@@ -199,7 +216,7 @@ static void test_operator_against_reference(void) {
       setup_op(c, type, t / 2);
       TG_CHECK_EQ_INT(tg_op_fully_connected.prepare(&C, &g_node.node), TG_OK);
       if (C.last != TG_OK) printf("     %s\n", C.message);
-      TG_CHECK_EQ_INT(g_node.node.kernel_path, TG_PATH_REF);
+      TG_CHECK_EQ_INT(g_node.node.kernel_path, expected_path(type == TG_INT8 && fc_fast(c)));
       memset(G.out, 0x55, sizeof(G.out));
       memset(G.fout, 0, sizeof(G.fout));
       TG_CHECK_EQ_INT(tg_op_fully_connected.eval(&C, &g_node.node), TG_OK);

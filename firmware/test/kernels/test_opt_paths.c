@@ -5,7 +5,8 @@
  * float32) TG_PATH_OPT_FALLBACK, and every output equals the reference kernel's; the
  * fast paths' own failures (no scratch buffer, no arena for the folded bias) are
  * provoked. With KERNELS=ref every layer reports TG_PATH_REF. Operators run on the test
- * stand-in of the core (tg_test_ops.h), whose tg_request_scratch refuses every request. */
+ * stand-in of the core (tg_test_ops.h), whose scratch region refuses a request beyond
+ * its scratch_capacity (lowered to 0 to provoke the failure). */
 #include <string.h>
 
 #include "tg_kernels.h"
@@ -137,8 +138,11 @@ static void test_conv_paths(void) {
   TG_CHECK_EQ_INT(N.node.kernel_path, EXPECT_MISS);
   setup_conv(0, TG_FLOAT32, 4, 4, 3, 2, 1, 1, 1); /* float32: no fast path */
   run(&tg_op_conv_2d, EXPECT_MISS, 0, 1, 1);
-  /* 3x3 needs an im2col scratch buffer, which the stand-in refuses */
+  /* 3x3 needs an im2col scratch buffer: it runs with one, and fails without */
   setup_conv(0, TG_INT8, 5, 5, 4, 4, 3, 1, 1);
+  run(&tg_op_conv_2d, EXPECT_FAST, 0, 1, 1);
+  setup_conv(0, TG_INT8, 5, 5, 4, 4, 3, 1, 1);
+  C.scratch_capacity = 0;
 #if TG_KERNELS_OPT
   TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &N.node), TG_ERR_ARENA_TOO_SMALL);
   TG_CHECK(strstr(C.message, "scratch") != NULL);
@@ -169,8 +173,11 @@ static void test_depthwise_paths(void) {
   run(&tg_op_depthwise_conv_2d, EXPECT_MISS, 1, 1, 1);
   setup_conv(1, TG_FLOAT32, 4, 4, 3, 3, 3, 1, 1);
   run(&tg_op_depthwise_conv_2d, EXPECT_MISS, 1, 1, 1);
-  /* one input channel runs as a conv, with an im2col scratch buffer */
+  /* one input channel runs as a conv, with an im2col scratch buffer (and fails without) */
   setup_conv(1, TG_INT8, 6, 6, 1, 4, 3, 1, 1);
+  run(&tg_op_depthwise_conv_2d, EXPECT_FAST, 1, 1, 1);
+  setup_conv(1, TG_INT8, 6, 6, 1, 4, 3, 1, 1);
+  C.scratch_capacity = 0;
 #if TG_KERNELS_OPT
   TG_CHECK_EQ_INT(tg_op_depthwise_conv_2d.prepare(&C, &N.node), TG_ERR_ARENA_TOO_SMALL);
   TG_CHECK(strstr(C.message, "scratch") != NULL);

@@ -1,5 +1,6 @@
 /* A stand-in for the engine core's operator services (tg_op.h), so an operator's
- * prepare and eval can be tested alone: tensors in a table, a bump arena, option tables
+ * prepare and eval can be tested alone: tensors in a table, a bump arena, a bounded
+ * scratch region (the opt kernels' im2col buffers), option tables
  * encoded as real flatbuffer tables, and tg_fail recording status and message. Include
  * it in exactly one file of a test program: it defines the tg_op.h functions, so when
  * the program is linked against the engine archive (firmware/Makefile, kernel-tests)
@@ -15,6 +16,11 @@
 
 #define TG_TEST_MAX_TENSORS 8
 #define TG_TEST_ARENA_BYTES 4096
+/* Scratch buffers live beside the arena, as the engine plans them beside the activations;
+ * 8 KB holds every im2col buffer the unit tests ask for, and a request beyond it (or
+ * beyond scratch_capacity) is refused as the engine refuses one that does not fit. */
+#define TG_TEST_SCRATCH_BYTES 8192
+#define TG_TEST_MAX_SCRATCH 4
 
 struct tg_ctx {
   tg_tensor tensors[TG_TEST_MAX_TENSORS];
@@ -22,6 +28,11 @@ struct tg_ctx {
   _Alignas(16) uint8_t arena[TG_TEST_ARENA_BYTES];
   size_t used;
   size_t capacity; /* lower it to provoke TG_ERR_ARENA_TOO_SMALL */
+  _Alignas(16) uint8_t scratch[TG_TEST_SCRATCH_BYTES];
+  size_t scratch_used;
+  size_t scratch_capacity; /* lower it (e.g. to 0) to refuse scratch requests */
+  size_t scratch_offset[TG_TEST_MAX_SCRATCH];
+  int32_t n_scratch;
   tg_status last;
   char message[256];
 };
@@ -39,16 +50,23 @@ void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes) {
 }
 
 tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle) {
-  (void)ctx;
-  (void)bytes;
+  if (handle == NULL) return TG_ERR_STATE;
   *handle = -1;
-  return TG_ERR_ARENA_TOO_SMALL; /* none of the tested operators needs scratch memory */
+  const size_t start = (ctx->scratch_used + 15u) & ~(size_t)15u;
+  const size_t limit = ctx->scratch_capacity < sizeof(ctx->scratch) ? ctx->scratch_capacity : sizeof(ctx->scratch);
+  if (ctx->n_scratch >= TG_TEST_MAX_SCRATCH || bytes > limit || start > limit - bytes) {
+    return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "test stand-in: scratch buffer of %lu bytes does not fit %lu",
+                   (unsigned long)bytes, (unsigned long)limit);
+  }
+  ctx->scratch_offset[ctx->n_scratch] = start;
+  ctx->scratch_used = start + bytes;
+  *handle = ctx->n_scratch++;
+  return TG_OK;
 }
 
 void *tg_scratch(tg_ctx *ctx, int32_t handle) {
-  (void)ctx;
-  (void)handle;
-  return NULL;
+  if (handle < 0 || handle >= ctx->n_scratch) return NULL;
+  return ctx->scratch + ctx->scratch_offset[handle];
 }
 
 tg_status tg_fail(tg_ctx *ctx, tg_status status, const char *fmt, ...) {
@@ -200,6 +218,9 @@ static inline void tg_test_node_init(tg_test_node *tn, int32_t n_inputs, const t
   ctx->n_tensors = n_inputs + 1;
   ctx->used = 0;
   ctx->capacity = TG_TEST_ARENA_BYTES;
+  ctx->scratch_used = 0;
+  ctx->scratch_capacity = TG_TEST_SCRATCH_BYTES;
+  ctx->n_scratch = 0;
   ctx->last = TG_OK;
   ctx->message[0] = '\0';
 }
