@@ -1,6 +1,9 @@
 /* ADD: int8 (TFLM's rescale-to-common-scale arithmetic) or float32, numpy broadcasting
  * up to 6 dimensions, fused activation. */
 #include "tg_op_ew_support.h"
+#if TG_KERNELS_OPT
+#include "tg_kernels_opt.h"
+#endif
 
 enum { kInput1 = 0, kInput2 = 1 };
 enum { kOptActivation = 0 }; /* AddOptions.fused_activation_function */
@@ -36,6 +39,32 @@ static tg_status add_quant(tg_ctx *ctx, const tg_tensor *in1, const tg_tensor *i
   return TG_OK;
 }
 
+/* The one place ADD picks its kernel, and so the path the layer reports: int8 with
+ * identical input shapes (tg_add_s8_opt_applies) takes the inlined fast loop;
+ * broadcasting and float32 run the reference. */
+#if TG_KERNELS_OPT
+static void add_s8_opt_applies(tg_node *node, const add_data *d) {
+  const int fast = d->out->type == TG_INT8 && tg_add_s8_opt_applies(&d->q, &d->b);
+  node->kernel_path = fast ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK;
+}
+
+static tg_status add_eval_s8_opt(const add_data *d) {
+  return tg_add_s8_opt(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data,
+                       (int8_t *)d->out->data);
+}
+#else
+static void add_s8_opt_applies(tg_node *node, const add_data *d) {
+  (void)d;
+  node->kernel_path = TG_PATH_REF;
+}
+
+/* Never reached: a ref build sets no layer to TG_PATH_OPT. */
+static tg_status add_eval_s8_opt(const add_data *d) {
+  (void)d;
+  return TG_ERR_STATE;
+}
+#endif
+
 static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *in1, *in2, *out;
   tg_status s;
@@ -70,13 +99,14 @@ static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
   d->in2 = in2;
   d->out = out;
   node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
+  add_s8_opt_applies(node, d);
   return TG_OK;
 }
 
 static tg_status add_eval(tg_ctx *ctx, const tg_node *node) {
   (void)ctx;
   const add_data *d = (const add_data *)node->user_data;
+  if (node->kernel_path == TG_PATH_OPT) return add_eval_s8_opt(d);
   if (d->out->type == TG_INT8) {
     tg_add_s8(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data, (int8_t *)d->out->data);
   } else {

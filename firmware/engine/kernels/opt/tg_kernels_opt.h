@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "tg_kernels.h"
+#include "tg_kernels_elementwise.h"
 #include "tg_quant.h"
 #include "tg_status.h"
 
@@ -35,6 +36,16 @@
 #define TG_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TG_ALWAYS_INLINE inline
+/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
+ * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
+ * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
+int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
+
+/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
+ * does not hold). */
+tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
+                        int8_t *out);
+
 #endif
 
 #if TG_SINGLE_ROUNDING
@@ -52,6 +63,16 @@ static TG_ALWAYS_INLINE int32_t tg_requant_opt(int32_t x, int32_t multiplier, in
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
+/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
+ * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
+ * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
+int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
+
+/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
+ * does not hold). */
+tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
+                        int8_t *out);
+
 #endif
 
 /* Requantized int8 outputs of one output channel: the reference's rescale, offset and
@@ -93,6 +114,16 @@ static TG_ALWAYS_INLINE int32_t tg_requant_channel(int32_t x, tg_channel_requant
   const int32_t threshold = (c.mask >> 1) + (int32_t)((uint32_t)high >> 31);
   return (high >> c.right) + ((high & c.mask) > threshold ? 1 : 0);
 }
+/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
+ * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
+ * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
+int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
+
+/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
+ * does not hold). */
+tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
+                        int8_t *out);
+
 #endif
 
 static TG_ALWAYS_INLINE int8_t tg_requant_channel_s8(int32_t acc, tg_channel_requant c, tg_out_params p) {
@@ -172,5 +203,15 @@ int tg_avg_pool_s8_opt_applies(const tg_pool_args *args);
  * per SXTAB16 pair. TG_ERR_SHAPE if a window holds no input position, as the reference. */
 tg_status tg_avg_pool_s8_opt(const tg_pool_args *args, int32_t act_min, int32_t act_max, const int8_t *input,
                              int8_t *output);
+
+/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
+ * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
+ * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
+int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
+
+/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
+ * does not hold). */
+tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
+                        int8_t *out);
 
 #endif
