@@ -26,11 +26,14 @@ import {
   KERNEL_SETS,
   mergeTallies,
   rate,
-  REPO_ROOT,
+  argmax,
+  loadGolden,
+  SHARED,
   runEngine,
   toolchainMissing,
   type Decoded,
   type EngineRun,
+  type Golden,
   type KernelSet,
   type Tally,
 } from './engine-runner.ts';
@@ -208,7 +211,6 @@ test('agreement table: every operator ran, opt took its fast path, runtime rate'
 
 // ---- the shared models on their golden inputs --------------------------------------------
 
-const SHARED = path.resolve(REPO_ROOT, '..', 'shared');
 const goldenSkip =
   skip ||
   (existsSync(path.join(SHARED, 'golden')) ? false : 'shared/ not found beside the checkout');
@@ -229,32 +231,6 @@ const README_FIGURES: Record<
 };
 /** README: "Float32 models agree within 5e-6" (runtime against TFLM). */
 const FLOAT_MODELS = ['hello_world_float', 'ic_resnet8_float'];
-
-interface Golden {
-  model: Uint8Array;
-  samples: TensorData[][];
-  outputs: Decoded[];
-}
-
-function loadGolden(name: string): Golden {
-  const model = new Uint8Array(readFileSync(path.join(SHARED, 'models', `${name}.tflite`)));
-  const meta = JSON.parse(readFileSync(path.join(SHARED, 'golden', name, 'meta.json'), 'utf8')) as {
-    samples: number;
-  };
-  const read = (file: string, float: boolean): Decoded => {
-    const bytes = new Uint8Array(readFileSync(path.join(SHARED, 'golden', name, file)));
-    return float ? new Float32Array(bytes.buffer) : new Int8Array(bytes.buffer);
-  };
-  const sg = readModel(model, name).subgraphs[0];
-  const [inT, outT] = [sg.tensors[sg.inputs[0]], sg.tensors[sg.outputs[0]]];
-  const inputs = read('inputs.bin', inT.type === 'float32');
-  const outputs = read('outputs.bin', outT.type === 'float32');
-  const split = (x: Decoded): Decoded[] => {
-    const per = x.length / meta.samples;
-    return Array.from({ length: meta.samples }, (_, s) => x.slice(s * per, (s + 1) * per));
-  };
-  return { model, samples: split(inputs).map((x) => [x]), outputs: split(outputs) };
-}
 
 /** Engine output (and, for samples 0-3, every layer) against the golden files. */
 function checkGolden(name: string, k: KernelSet, g: Golden, run: EngineRun): void {
@@ -283,12 +259,6 @@ function checkGolden(name: string, k: KernelSet, g: Golden, run: EngineRun): voi
     same(run.outputs[s][0], want, `${name} (${k}) sample ${s} output`),
   );
 }
-
-const argmax = (a: ArrayLike<number>): number => {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
-};
 
 for (const name of [...Object.keys(README_FIGURES), ...FLOAT_MODELS]) {
   test(

@@ -13,6 +13,8 @@ import { readModel } from '../../src/model/reader.ts';
 import type { TensorType } from '../../src/model/types.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Shared models and golden data sit beside the checkout. */
+export const SHARED = path.resolve(REPO_ROOT, '..', 'shared');
 const FIRMWARE = path.join(REPO_ROOT, 'firmware');
 
 export type KernelSet = 'ref' | 'opt';
@@ -245,3 +247,38 @@ export function mergeTallies(a: Tally, b: Tally): Tally {
 
 /** The share of values that agree. */
 export const rate = (t: Tally): number => (t.elements === 0 ? 0 : t.agree / t.elements);
+
+// ---- golden data of the shared models ----------------------------------------------------
+
+export interface Golden {
+  model: Uint8Array;
+  samples: TensorData[][];
+  outputs: Decoded[];
+}
+
+/** A shared model with its golden inputs and outputs (shared/golden/README.md), per sample. */
+export function loadGolden(name: string): Golden {
+  const model = new Uint8Array(readFileSync(path.join(SHARED, 'models', `${name}.tflite`)));
+  const meta = JSON.parse(readFileSync(path.join(SHARED, 'golden', name, 'meta.json'), 'utf8')) as {
+    samples: number;
+  };
+  const read = (file: string, float: boolean): Decoded => {
+    const bytes = new Uint8Array(readFileSync(path.join(SHARED, 'golden', name, file)));
+    return float ? new Float32Array(bytes.buffer) : new Int8Array(bytes.buffer);
+  };
+  const sg = readModel(model, name).subgraphs[0];
+  const [inT, outT] = [sg.tensors[sg.inputs[0]], sg.tensors[sg.outputs[0]]];
+  const inputs = read('inputs.bin', inT.type === 'float32');
+  const outputs = read('outputs.bin', outT.type === 'float32');
+  const split = (x: Decoded): Decoded[] => {
+    const per = x.length / meta.samples;
+    return Array.from({ length: meta.samples }, (_, s) => x.slice(s * per, (s + 1) * per));
+  };
+  return { model, samples: split(inputs).map((x) => [x]), outputs: split(outputs) };
+}
+
+export const argmax = (a: ArrayLike<number>): number => {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+};
