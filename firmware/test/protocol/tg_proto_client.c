@@ -90,10 +90,36 @@ static uint8_t frame_pl[TG_FRAME_MAX];
 static size_t frame_len;
 static uint8_t frame_type;
 
+/* Flow control as docs/protocol.md 4.9 asks: at most 8 (window) requests and HELLO's
+ * rx_buffer bytes of encoded frames unanswered. The board receives into a ring of that
+ * size while it computes: what goes beyond is lost there. Answers come in order. */
+static uint32_t dev_rx_buffer = 4096u;
+static size_t inflight_size[8];
+static unsigned inflight_first, inflight_count;
+static size_t inflight_bytes;
+static size_t last_wire_bytes;
+
 static int send_frame(uint8_t type, uint16_t seq, const uint8_t *pl, size_t n) {
   static uint8_t wire[TG_FRAME_ENC_MAX];
   size_t m = tg_frame_build(type, seq, pl, n, wire, sizeof wire);
+  last_wire_bytes = m;
   return m == 0 ? -1 : write_all(wire, m);
+}
+
+/* Room for one more request of payload n (its encoded size is at most TG_FRAME_ENC_MAX). */
+static int window_room(size_t n) {
+  size_t wire = n + TG_FRAME_OVERHEAD + n / 254u + 3u;
+  return inflight_count < 8u && (inflight_count == 0 || inflight_bytes + wire <= dev_rx_buffer);
+}
+static void window_sent(void) {
+  inflight_size[(inflight_first + inflight_count) % 8u] = last_wire_bytes;
+  ++inflight_count;
+  inflight_bytes += last_wire_bytes;
+}
+static void window_answered(void) {
+  inflight_bytes -= inflight_size[inflight_first];
+  inflight_first = (inflight_first + 1u) % 8u;
+  --inflight_count;
 }
 
 /* The next frame other than LOG, into frame_pl; -1 after timeout_s without one. */
@@ -157,25 +183,24 @@ static int run_model(const char *path, unsigned repeats, unsigned eval_count) {
             (const char *)reply + 4);
     return 1;
   }
-  /* A window of 8 chunks in flight (HELLO's window). */
+  /* Chunks in flight within HELLO's window and rx_buffer. */
   double t0 = now_s();
-  int outstanding = 0;
   const size_t chunk = TG_PAYLOAD_MAX - 4;
-  for (size_t off = 0; off < size || outstanding > 0;) {
-    if (off < size && outstanding < 8) {
-      size_t n = size - off < chunk ? size - off : chunk;
+  for (size_t off = 0; off < size || inflight_count > 0;) {
+    size_t n = size - off < chunk ? size - off : chunk;
+    if (off < size && window_room(4 + n)) {
       le32(pl, (uint32_t)off);
       memcpy(pl + 4, model + off, n);
       if (send_frame(0x03, next_seq++, pl, 4 + n) != 0) return 1;
+      window_sent();
       off += n;
-      ++outstanding;
       continue;
     }
     if (recv_frame(5.0) != 0 || frame_type != 0x83 || rd16(frame_pl) != 0) {
       fprintf(stderr, "tg_proto_client: UPLOAD_CHUNK not acknowledged\n");
       return 1;
     }
-    --outstanding;
+    window_answered();
   }
   double up_s = now_s() - t0;
   if (send_frame(0x04, next_seq++, NULL, 0) != 0) return 1;
@@ -228,19 +253,20 @@ static int run_model(const char *path, unsigned repeats, unsigned eval_count) {
     if (transact(0x08, next_seq++, pl, 4, 2.0, 6.0) != 0 || rd16(reply) != 0) return 1;
     uint32_t in_bytes = rd32(reply + 2);
     const uint32_t max_chunk = TG_PAYLOAD_MAX - 9;
-    unsigned results = 0, acks_due = 0;
+    unsigned results = 0;
     uint32_t sample = 0, soff = 0;
     t0 = now_s();
-    /* Keep up to 8 requests unanswered: the next sample is on the wire while one computes. */
+    /* Keep requests unanswered within the window and rx_buffer: the next sample is on the
+     * wire while one computes. */
     while (results < eval_count) {
-      if (sample < eval_count && acks_due < 8) {
-        uint32_t len = in_bytes - soff < max_chunk ? in_bytes - soff : max_chunk;
+      uint32_t len = in_bytes - soff < max_chunk ? in_bytes - soff : max_chunk;
+      if (sample < eval_count && window_room(9 + len)) {
         le32(pl, sample);
         le32(pl + 4, soff);
         pl[8] = soff + len == in_bytes;
         for (uint32_t i = 0; i < len; ++i) pl[9 + i] = (uint8_t)((soff + i) * 13u + sample * 101u);
         if (send_frame(0x09, next_seq++, pl, 9 + len) != 0) return 1;
-        ++acks_due;
+        window_sent();
         soff += len;
         if (soff == in_bytes) {
           soff = 0;
@@ -257,7 +283,7 @@ static int run_model(const char *path, unsigned repeats, unsigned eval_count) {
           fprintf(stderr, "tg_proto_client: EVAL_SAMPLE failed: %.*s\n", (int)(frame_len - 4), (const char *)frame_pl + 4);
           return 1;
         }
-        --acks_due;
+        window_answered();
       } else if (frame_type == 0xC1) {
         if (rd16(frame_pl + 4) != 0) return 1;
         ++results;
@@ -326,6 +352,7 @@ int main(int argc, char **argv) {
          "tick_source=%u emulated=%u fpu=%u dsp=%u mve=%u model_ram=%u arena=%u hash=",
          now_s() - t0, rd16(reply + 2), rd16(reply + 4), rd16(reply + 6), rd32(reply + 8), rd32(reply + 12),
          rd32(reply + 16), reply[20], reply[21], reply[22], reply[23], reply[24], rd32(reply + 25), rd32(reply + 29));
+  dev_rx_buffer = rd32(reply + 8);
   char hash[65];
   for (int i = 0; i < 32; ++i) snprintf(hash + 2 * i, 3, "%02x", reply[33 + i]);
   printf("%s", hash);
