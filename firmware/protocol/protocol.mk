@@ -19,7 +19,7 @@
 
 TGP_DIR := $(TGB_FW)/protocol
 TGP_SRCS := $(addprefix $(TGP_DIR)/,tg_cobs.c tg_crc32.c tg_frame.c tg_proto.c tg_proto_device.c \
-  tg_proto_upload.c tg_proto_eval.c)
+  tg_proto_upload.c tg_proto_eval.c tg_cover.c)
 TGP_SHARED := $(if $(SHARED),$(SHARED),$(abspath $(TGB_FW)/../../shared))
 
 # ---- build hash: sha256 of the sources and flags of an image (docs/protocol.md, 7) ----
@@ -105,6 +105,9 @@ $(TGP_HOST)/test_framing: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/test_framin
 $(TGP_HOST)/test_proto: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/test_proto.c $(TGB_FW)/test/core/tg_builder.c \
   $(TGP_SRCS) $(TGB_FW)/boards/common/tg_text.c) $(TGP_HOST_ENGINE_OBJS)
 	$(HOST_CC) $(TGP_SAN) -o $@ $^ -lm
+$(TGP_HOST)/test_proto_dup: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/test_proto_dup.c $(TGB_FW)/test/core/tg_builder.c \
+  $(TGP_SRCS) $(TGB_FW)/boards/common/tg_text.c) $(TGP_HOST_ENGINE_OBJS)
+	$(HOST_CC) $(TGP_SAN) -o $@ $^ -lm
 $(TGP_HOST)/tg_proto_client: $(call TGP_SAN_OBJ,$(TGB_FW)/test/protocol/tg_proto_client.c $(TGP_DIR)/tg_cobs.c \
   $(TGP_DIR)/tg_crc32.c $(TGP_DIR)/tg_frame.c)
 	$(HOST_CC) $(TGP_SAN) -o $@ $^
@@ -113,9 +116,10 @@ virtual-board host-proto: $(TGP_HOST)/tg_virtual_board
 proto-client: $(TGP_HOST)/tg_proto_client
 
 TGP_SMOKE := bash $(TGB_FW)/test/protocol/serial_smoke.sh
-proto-host-tests: $(TGP_HOST)/test_framing $(TGP_HOST)/test_proto $(TGP_HOST)/tg_virtual_board $(TGP_HOST)/tg_proto_client
+proto-host-tests: $(TGP_HOST)/test_framing $(TGP_HOST)/test_proto $(TGP_HOST)/test_proto_dup $(TGP_HOST)/tg_virtual_board $(TGP_HOST)/tg_proto_client
 	$(TGP_HOST)/test_framing
 	$(TGP_HOST)/test_proto $(TGP_SHARED)
+	$(TGP_HOST)/test_proto_dup
 	$(TGP_SMOKE) $(TGP_HOST)/tg_proto_client --expect-hash $$(sed -n 's/.*"\([0-9a-f]*\)".*/\1/p' $(TGP_HOST)/gen/tg_build_hash.h) \
 	  -- $(TGP_HOST)/tg_virtual_board --pty
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tg_cover.h"
 #include "tg_engine.h"
 #include "tg_frame.h"
 
@@ -49,7 +50,8 @@ typedef enum {
   TG_PE_EVAL_STATE = 0x10C,
   TG_PE_EVAL_SLOT_BUSY = 0x10D,
   TG_PE_EVAL_TOO_LARGE = 0x10E,
-  TG_PE_ENGINE_INIT = 0x10F
+  TG_PE_ENGINE_INIT = 0x10F,
+  TG_PE_FRAGMENTED = 0x110
 } tg_proto_error;
 
 #define TG_PROTO_WINDOW 8u       /* requests outstanding at once = responses cached */
@@ -114,11 +116,13 @@ typedef struct {
   int loaded;
   uint32_t model_bytes;
   int uploading;
-  uint32_t up_total, up_crc, up_received;
+  uint32_t up_total, up_crc;
+  tg_cover up_cover; /* distinct bytes received, not the sum of chunk lengths */
   int eval_active;
   uint32_t eval_count, eval_in_bytes, eval_out_bytes;
   uint8_t *slot_data[2];
-  uint32_t slot_sample[2], slot_received[2];
+  uint32_t slot_sample[2];
+  tg_cover slot_cover[2];
   uint8_t slot_state[2];
   uint8_t result[2][TG_PAYLOAD_MAX];
   uint16_t result_len[2], result_seq[2];

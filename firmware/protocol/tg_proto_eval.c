@@ -1,7 +1,7 @@
 /* Streamed evaluation (EVAL_BEGIN, EVAL_SAMPLE, EVAL_RESULT in docs/protocol.md): two input
  * slots in the model RAM, so that chunks of sample k+1 are accepted while sample k is
- * incomplete; a sample runs as soon as its last byte arrived, after its acknowledgement
- * went out. */
+ * incomplete; a sample runs as soon as every one of its bytes arrived (distinct bytes: a
+ * chunk executed twice must not complete it early), after its acknowledgement went out. */
 #include <string.h>
 
 #include "tg_proto_internal.h"
@@ -55,7 +55,7 @@ void tg_eval_begin(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
   for (int s = 0; s < 2; ++s) {
     d->slot_data[s] = p->cfg.model_ram + first + (size_t)s * slot;
     d->slot_state[s] = TG_SLOT_EMPTY;
-    d->slot_received[s] = 0;
+    tg_cover_clear(&d->slot_cover[s]);
     d->slot_sample[s] = 0;
     d->result_valid[s] = 0;
   }
@@ -129,14 +129,23 @@ void tg_eval_sample(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
   if (start) {
     d->slot_state[s] = TG_SLOT_FILLING;
     d->slot_sample[s] = sample;
-    d->slot_received[s] = 0;
+    tg_cover_clear(&d->slot_cover[s]);
+  }
+  if (tg_cover_add(&d->slot_cover[s], off, len) != 0) {
+    char what[48];
+    tg_text t;
+    tg_text_init(&t, what, sizeof what);
+    tg_text_str(&t, "EVAL_SAMPLE: sample ");
+    tg_text_u32(&t, sample);
+    tg_text_str(&t, ": ");
+    tg_err_fragmented(r, what, off, len);
+    return;
   }
   memcpy(d->slot_data[s] + off, pl + 9, len);
-  d->slot_received[s] += len;
   tg_put_u16(r, 0);
   tg_put_u32(r, sample);
-  tg_put_u32(r, d->slot_received[s]);
-  if (d->slot_received[s] >= d->eval_in_bytes) {
+  tg_put_u32(r, d->slot_cover[s].bytes);
+  if (d->slot_cover[s].bytes >= d->eval_in_bytes) {
     d->slot_state[s] = TG_SLOT_DONE;
     r->eval_slot = s;
   }

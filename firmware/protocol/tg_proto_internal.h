@@ -17,6 +17,9 @@ int tg_err_length(tg_reply *r, uint8_t type, size_t n, size_t expected, int min_
 int tg_need_model(tg_proto *p, tg_reply *r, uint8_t type); /* 1 (error written) when no model */
 void tg_err_engine(tg_proto *p, tg_reply *r, tg_status st, const char *what);
 void tg_err_range(tg_reply *r, const char *what, uint32_t index, uint32_t off, uint32_t len, uint32_t bytes);
+/* FRAGMENTED: the chunk [off, off + len) would need one received range more than a tg_cover
+ * holds; `what` starts the message ("UPLOAD_CHUNK: "). */
+void tg_err_fragmented(tg_reply *r, const char *what, uint32_t off, uint32_t len);
 
 /* The inputs as SET_INPUT left them, into the input tensors (before every run). */
 void tg_restore_inputs(tg_device *d);

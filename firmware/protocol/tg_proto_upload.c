@@ -1,6 +1,7 @@
 /* Model upload (UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_END in docs/protocol.md): chunks into the
- * model RAM in any order, the CRC of the whole model, the engine load, and the model's
- * description for the host. */
+ * model RAM in any order, counted by the distinct bytes they cover (a chunk executed twice
+ * counts once), the CRC of the whole model, the engine load, and the model's description
+ * for the host. */
 #include <string.h>
 
 #include "tg_crc32.h"
@@ -38,7 +39,7 @@ void tg_upload_begin(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
   d->uploading = 1;
   d->up_total = total;
   d->up_crc = crc;
-  d->up_received = 0;
+  tg_cover_clear(&d->up_cover);
   tg_put_u16(r, 0);
 }
 
@@ -67,10 +68,29 @@ void tg_upload_chunk(tg_proto *p, const uint8_t *pl, size_t n, tg_reply *r) {
     tg_reply_error(r, TG_PE_CHUNK_RANGE, m);
     return;
   }
+  if (tg_cover_add(&d->up_cover, off, len) != 0) {
+    tg_err_fragmented(r, "UPLOAD_CHUNK: ", off, len);
+    return;
+  }
   memcpy(p->cfg.model_ram + off, pl + 4, len);
-  d->up_received += len;
   tg_put_u16(r, 0);
-  tg_put_u32(r, d->up_received);
+  tg_put_u32(r, d->up_cover.bytes);
+}
+
+void tg_err_fragmented(tg_reply *r, const char *what, uint32_t off, uint32_t len) {
+  char m[200];
+  tg_text t;
+  tg_text_init(&t, m, sizeof m);
+  tg_text_str(&t, what);
+  tg_text_str(&t, "offset ");
+  tg_text_u32(&t, off);
+  tg_text_str(&t, " + length ");
+  tg_text_u32(&t, len);
+  tg_text_str(&t, " would leave more than ");
+  tg_text_u32(&t, TG_COVER_RANGES);
+  tg_text_str(&t, " separate received ranges (the device tracks that many; send chunks in order, "
+                  "at most a window ahead of a missing one)");
+  tg_reply_error(r, TG_PE_FRAGMENTED, m);
 }
 
 static void put_tensor(tg_reply *r, const tg_tensor *t) {
@@ -97,12 +117,16 @@ void tg_upload_end(tg_proto *p, size_t n, tg_reply *r) {
   char m[160];
   tg_text t;
   tg_text_init(&t, m, sizeof m);
-  if (d->up_received < d->up_total) {
+  if (d->up_cover.bytes < d->up_total) {
+    uint32_t gap_len, gap = tg_cover_first_gap(&d->up_cover, d->up_total, &gap_len);
     tg_text_str(&t, "UPLOAD_END: received ");
-    tg_text_u32(&t, d->up_received);
+    tg_text_u32(&t, d->up_cover.bytes);
     tg_text_str(&t, " of ");
     tg_text_u32(&t, d->up_total);
-    tg_text_str(&t, " bytes");
+    tg_text_str(&t, " bytes, first missing: ");
+    tg_text_u32(&t, gap_len);
+    tg_text_str(&t, " bytes at offset ");
+    tg_text_u32(&t, gap);
     tg_reply_error(r, TG_PE_UPLOAD_INCOMPLETE, m);
     return;
   }
