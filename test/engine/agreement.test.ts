@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TfliteRuntime, type TensorData } from '../../src/host/tflite-runtime.ts';
 import { readModel } from '../../src/model/reader.ts';
+import { seedOf } from '../host/reference/case-kit.ts';
 import { CASES, type OpCase } from '../host/reference/cases.ts';
 import {
   addToTally,
@@ -29,6 +30,7 @@ import {
   argmax,
   loadGolden,
   SHARED,
+  shuffledSamples,
   runEngine,
   toolchainMissing,
   type Decoded,
@@ -61,13 +63,14 @@ const rowOf = (c: OpCase, out: Decoded): Row => {
   return r;
 };
 
-/** Where a value sits: the case, the kernel set, the layer (operator) and the element. */
-function at(c: OpCase, k: KernelSet, run: EngineRun, layer: number, i: number): string {
+/** Where a value sits: the case, kernel set, sample, layer (operator) and element. */
+function at(c: OpCase, k: KernelSet, run: EngineRun, s: number, layer: number, i: number): string {
   const info = run.info[layer];
   const which = info === undefined ? '' : ` ${info.op}, path ${info.path}`;
-  return `${c.op} ${c.dtype} ${c.name} (${k}): layer ${layer}${which}, element ${i}`;
+  return `${c.op} ${c.dtype} ${c.name} (${k}): sample ${s}, layer ${layer}${which}, element ${i}`;
 }
 
+/** Sample 0 (the one the reference computed) against the reference. */
 function checkAgainstReference(
   c: OpCase,
   k: KernelSet,
@@ -79,7 +82,7 @@ function checkAgainstReference(
   assert.equal(got.length, want.length, `${c.op} ${c.name} (${k}): output length`);
   for (let i = 0; i < want.length; i++) {
     const d = Math.abs(got[i] - want[i]);
-    const where = at(c, k, run, layer, i);
+    const where = at(c, k, run, 0, layer, i);
     if (got instanceof Float32Array) {
       const tol = floatTolerance(want[i]);
       assert.ok(d <= tol, `${where}: engine ${got[i]}, reference ${want[i]} (tolerance ${tol})`);
@@ -91,34 +94,47 @@ function checkAgainstReference(
   }
 }
 
-function checkBitIdentical(c: OpCase, runs: EngineRun[], layer: number): void {
-  const [ref, opt] = runs.map((r) => r.outputs[0][0]);
-  const a = new Uint8Array(ref.buffer, ref.byteOffset, ref.byteLength);
-  const b = new Uint8Array(opt.buffer, opt.byteOffset, opt.byteLength);
-  assert.equal(a.length, b.length, `${c.op} ${c.name}: ref and opt output sizes`);
-  const per = ref.BYTES_PER_ELEMENT;
-  for (let j = 0; j < a.length; j++) {
-    if (a[j] !== b[j]) {
-      const i = Math.floor(j / per);
+/** Every sample: the opt build's output has the ref build's bytes. */
+function checkBitIdentical(c: OpCase, [ref, opt]: EngineRun[], layer: number): void {
+  ref.outputs.forEach((outs, s) => {
+    const [x, y] = [outs[0], opt.outputs[s][0]];
+    const a = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    const b = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+    assert.equal(a.length, b.length, `${c.op} ${c.name}: ref and opt output sizes`);
+    const j = a.findIndex((v, n) => v !== b[n]);
+    if (j >= 0) {
+      const i = Math.floor(j / x.BYTES_PER_ELEMENT);
       assert.fail(
-        `${at(c, 'opt', runs[1], layer, i)}: opt ${opt[i]}, ref ${ref[i]} (not bit-identical)`,
+        `${at(c, 'opt', opt, s, layer, i)}: opt ${y[i]}, ref ${x[i]} (not bit-identical)`,
       );
     }
-  }
+  });
 }
 
-async function runtimeOutput(c: OpCase, model: Uint8Array, inputs: TensorData[]): Promise<Decoded> {
+async function runtimeOutputs(
+  c: OpCase,
+  model: Uint8Array,
+  samples: TensorData[][],
+): Promise<Decoded[]> {
   const rt = await TfliteRuntime.load(model, { name: `${c.op} ${c.name}` });
   try {
-    inputs.forEach((x, i) => rt.setInput(i, x));
-    rt.invoke();
-    const d = rt.output(0).data;
-    assert.ok(d instanceof Int8Array || d instanceof Float32Array, `${c.op}: runtime output type`);
-    return d;
+    return samples.map((inputs) => {
+      inputs.forEach((x, i) => rt.setInput(i, x));
+      rt.invoke();
+      const d = rt.output(0).data;
+      assert.ok(
+        d instanceof Int8Array || d instanceof Float32Array,
+        `${c.op}: runtime output type`,
+      );
+      return d;
+    });
   } finally {
     rt.dispose();
   }
 }
+
+/** Besides sample 0 (the reference's), shuffled copies for ref = opt and the runtime rate. */
+const EXTRA_SAMPLES = 15;
 
 for (const c of CASES) {
   test(`${c.op} ${c.dtype}: ${c.name}`, { skip }, async () => {
@@ -127,11 +143,13 @@ for (const c of CASES) {
     const sg = readModel(made.model, name).subgraphs[0];
     // The operator that produces the graph output: the layer a mismatch names.
     const layer = sg.operators.findIndex((o) => o.outputs.includes(sg.outputs[0]));
+    const samples = [made.inputs, ...shuffledSamples(made.inputs, EXTRA_SAMPLES, seedOf(name))];
     const runs = await Promise.all(
-      KERNEL_SETS.map((k) => runEngine(k, made.model, [made.inputs], { name, layers: true })),
+      KERNEL_SETS.map((k) => runEngine(k, made.model, samples, { name, layers: true })),
     );
     runs.forEach((run, n) => {
       const k = KERNEL_SETS[n];
+      assert.equal(run.info.length, sg.operators.length, `${name} (${k}): layers reported`);
       // The per-layer dump and the graph output are the same tensor: same bytes.
       assert.deepEqual(run.layers[0][layer], run.outputs[0][0], `${name} (${k}): layer dump`);
       checkAgainstReference(c, k, run, layer, made.expected);
@@ -145,15 +163,20 @@ for (const c of CASES) {
       `${name}: the ref build reports paths ${runs[0].info.map((i) => i.path).join(', ')}`,
     );
 
-    const rt = await runtimeOutput(c, made.model, made.inputs);
-    const got = runs[0].outputs[0][0];
-    addToTally(row.vsRuntime, got, rt);
-    for (let i = 0; i < rt.length; i++) {
-      const d = Math.abs(got[i] - rt[i]);
-      // XNNPACK requantizes in float: one step at most (measured; see the table).
-      const tol = got instanceof Float32Array ? floatTolerance(rt[i]) : 1;
-      assert.ok(d <= tol, `${at(c, 'ref', runs[0], layer, i)}: engine ${got[i]}, runtime ${rt[i]}`);
-    }
+    const rt = await runtimeOutputs(c, made.model, samples);
+    rt.forEach((want, s) => {
+      const got = runs[0].outputs[s][0];
+      addToTally(row.vsRuntime, got, want);
+      for (let i = 0; i < want.length; i++) {
+        // XNNPACK requantizes in float: one step at most (measured; see the table).
+        const tol = got instanceof Float32Array ? floatTolerance(want[i]) : 1;
+        const where = at(c, 'ref', runs[0], s, layer, i);
+        assert.ok(
+          Math.abs(got[i] - want[i]) <= tol,
+          `${where}: engine ${got[i]}, runtime ${want[i]}`,
+        );
+      }
+    });
   });
 }
 
@@ -170,13 +193,15 @@ test('agreement table: every operator ran, opt took its fast path, runtime rate'
       `${op} int8: the opt build never took its opt path (${[...paths]})`,
     );
   }
-  // Columns: engine vs reference (agree, bit-equal), engine vs runtime (agree, bit-equal,
-  // largest difference, rate), the kernel paths the opt build reported.
+  // Columns: elements of sample 0 and the engine against the reference there (agree,
+  // bit-equal); elements of all samples and the engine against the runtime there (agree,
+  // bit-equal, largest difference, rate); the kernel paths the opt build reported.
   const cols = [
     'operator',
     'elements',
     '~ref',
     '=ref',
+    'all samples',
     '~runtime',
     '=runtime',
     'max|diff|',
@@ -195,6 +220,7 @@ test('agreement table: every operator ran, opt took its fast path, runtime rate'
       r.vsReference.elements,
       r.vsReference.agree,
       r.vsReference.equal,
+      r.vsRuntime.elements,
       r.vsRuntime.agree,
       r.vsRuntime.equal,
       r.vsRuntime.maxAbsDiff.toPrecision(3),

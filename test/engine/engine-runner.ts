@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { TensorData } from '../../src/host/tflite-runtime.ts';
 import { readModel } from '../../src/model/reader.ts';
 import type { TensorType } from '../../src/model/types.ts';
+import { Rng } from '../host/reference/fixtures.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Shared models and golden data sit beside the checkout. */
@@ -202,6 +203,24 @@ function parseLayerTable(stdout: string): LayerInfo[] {
     if (m !== null) info[Number(m[1])] = { op: m[2], path: m[3] };
   }
   return info;
+}
+
+/**
+ * n more samples for the graph inputs of sample 0: each input's elements in a seeded random
+ * order, so that every sample keeps the value range (and quantization) of the original.
+ */
+export function shuffledSamples(inputs: TensorData[], n: number, seed: number): TensorData[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () =>
+    inputs.map((x) => {
+      const y = x.slice();
+      for (let i = y.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [y[i], y[j]] = [y[j], y[i]];
+      }
+      return y;
+    }),
+  );
 }
 
 // ---- agreement tally ---------------------------------------------------------------------
