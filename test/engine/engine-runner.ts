@@ -49,21 +49,40 @@ export function toolchainMissing(): string | false {
 }
 
 const builds = new Map<KernelSet, Promise<string>>();
+// One make at a time: the kernel sets share firmware/build/tg_ops_list.h and its .tmp.
+let lastBuild: Promise<unknown> = Promise.resolve();
+
+async function make(k: KernelSet): Promise<void> {
+  const run = () =>
+    promisify(execFile)('make', ['-s', 'SAN=', `KERNELS=${k}`, makeTarget(k)], {
+      cwd: FIRMWARE,
+      maxBuffer: 16 << 20,
+    });
+  try {
+    await run();
+  } catch {
+    // A make of another process in the same tree can race on that .tmp file: once more,
+    // after it; a real build error fails again and is reported.
+    await new Promise((r) => setTimeout(r, 2000));
+    await run();
+  }
+}
 
 /** Builds tg_run for the kernel set once per process; resolves to the binary's path. */
 export function buildEngine(k: KernelSet): Promise<string> {
   let b = builds.get(k);
   if (b === undefined) {
-    b = promisify(execFile)('make', ['-s', 'SAN=', `KERNELS=${k}`, makeTarget(k)], {
-      cwd: FIRMWARE,
-      maxBuffer: 16 << 20,
-    }).then(
-      () => path.join(FIRMWARE, makeTarget(k)),
-      (e: unknown) => {
-        const detail = e instanceof Error ? e.message : String(e);
-        throw new EngineRunError('build-failed', `${makeCommand(k)} failed: ${detail}`);
-      },
-    );
+    b = lastBuild
+      .catch(() => undefined)
+      .then(() => make(k))
+      .then(
+        () => path.join(FIRMWARE, makeTarget(k)),
+        (e: unknown) => {
+          const detail = e instanceof Error ? e.message : String(e);
+          throw new EngineRunError('build-failed', `${makeCommand(k)} failed: ${detail}`);
+        },
+      );
+    lastBuild = b;
     builds.set(k, b);
   }
   return b;
