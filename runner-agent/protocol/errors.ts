@@ -60,6 +60,7 @@ const STATUS_NAMES: ReadonlyMap<number, string> = new Map([
   [0x10d, 'eval-slot-busy'],
   [0x10e, 'eval-too-large'],
   [0x10f, 'engine-init'],
+  [0x110, 'fragmented'],
 ]);
 
 /** Stable name of a device status; unknown values keep their number. */

@@ -1,6 +1,7 @@
 // An in-memory device for the client tests: protocol v1 as docs/protocol.md states it
 // (response cache of the last 8 requests keyed by type and seq, segmented responses,
-// two eval slots, no reading of the line during an inference), over a made-up model:
+// two eval slots, no reading of the line during an inference, uploads and samples counted
+// by the distinct bytes received, at most 16 separate ranges each), over a made-up model:
 // output byte i = (sum of input bytes + i * 7) mod 256, layer l takes 100 * (l + 1) ticks.
 import { crc32 } from '../../runner-agent/protocol/crc32.ts';
 import { FrameParser } from '../../runner-agent/protocol/frame-parser.ts';
@@ -39,6 +40,35 @@ export interface FakeDeviceOptions {
   hangOn?: number;
   /** Answer only every n-th request the first time it is seen (n >= 2): exercises retransmission. */
   ignoreEvery?: number;
+}
+
+/** Ranges of an object received so far, as the firmware's tg_cover keeps them (16 at most). */
+export class Coverage {
+  static readonly MAX_RANGES = 16;
+  private ranges: [number, number][] = [];
+  bytes = 0;
+
+  /** Marks [off, off + len); false (and unchanged) when it would need a 17th range. */
+  add(off: number, len: number): boolean {
+    let a = off;
+    let b = off + len;
+    const keep: [number, number][] = [];
+    let merged = 0;
+    for (const [s, e] of this.ranges) {
+      if (e < a || s > b) keep.push([s, e]);
+      else {
+        merged++;
+        a = Math.min(a, s);
+        b = Math.max(b, e);
+      }
+    }
+    if (merged === 0 && this.ranges.length >= Coverage.MAX_RANGES) return false;
+    keep.push([a, b]);
+    keep.sort((x, y) => x[0] - y[0]);
+    this.ranges = keep;
+    this.bytes = keep.reduce((n, [s, e]) => n + e - s, 0);
+    return true;
+  }
 }
 
 const LAYER_OPS = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'SOFTMAX'];
@@ -81,9 +111,7 @@ export class FakeDevice {
   private busy = false;
   private readonly cache = new Map<string, Uint8Array[]>();
   private seen = 0;
-  private upload:
-    | { total: number; crc: number; data: Uint8Array; got: Set<number>; received: number }
-    | undefined;
+  private upload: { total: number; crc: number; data: Uint8Array; got: Coverage } | undefined;
   private model: Uint8Array | undefined;
   private input = new Uint8Array(0);
   private output = new Uint8Array(0);
@@ -91,7 +119,7 @@ export class FakeDevice {
     | {
         count: number;
         slots: (Uint8Array | undefined)[];
-        recv: Map<number, number>;
+        recv: Map<number, Coverage>;
         done: Set<number>;
       }
     | undefined;
@@ -206,8 +234,7 @@ export class FakeDevice {
           total,
           crc: v.getUint32(4, true),
           data: new Uint8Array(total),
-          got: new Set(),
-          received: 0,
+          got: new Coverage(),
         };
         reply(new W().u16(0).bytes);
         break;
@@ -224,19 +251,19 @@ export class FakeDevice {
           fail(0x105, `chunk ${off}+${data.length} outside ${u.total}`);
           break;
         }
-        u.data.set(data, off);
-        if (!u.got.has(off)) {
-          u.got.add(off);
-          u.received += data.length;
+        if (!u.got.add(off, data.length)) {
+          fail(0x110, `UPLOAD_CHUNK: offset ${off} + length ${data.length}: too many ranges`);
+          break;
         }
-        reply(new W().u16(0).u32(u.received).bytes);
+        u.data.set(data, off);
+        reply(new W().u16(0).u32(u.got.bytes).bytes);
         break;
       }
       case Cmd.UPLOAD_END: {
         const u = this.upload;
         this.upload = undefined;
         if (!u) fail(0x104, 'no upload');
-        else if (u.received !== u.total) fail(0x106, `${u.received} of ${u.total} bytes`);
+        else if (u.got.bytes !== u.total) fail(0x106, `${u.got.bytes} of ${u.total} bytes`);
         else if (crc32(u.data) !== u.crc) fail(0x107, 'crc');
         else if (new TextDecoder().decode(u.data.subarray(0, 3)) === 'BAD') {
           fail(4, 'layer 2: operator LSTM is not in this build');
@@ -348,11 +375,15 @@ export class FakeDevice {
           fail(0x10a, 'range');
           break;
         }
+        const got = e.recv.get(sample) ?? new Coverage();
+        e.recv.set(sample, got);
+        if (!got.add(off, data.length)) {
+          fail(0x110, `EVAL_SAMPLE: sample ${sample}: too many ranges`);
+          break;
+        }
         buf.set(data, off);
-        const received = (e.recv.get(sample) ?? 0) + data.length;
-        e.recv.set(sample, received);
-        reply(new W().u16(0).u32(sample).u32(received).bytes);
-        if (received === this.o.inputBytes) {
+        reply(new W().u16(0).u32(sample).u32(got.bytes).bytes);
+        if (got.bytes === this.o.inputBytes) {
           e.done.add(sample);
           const input = buf.slice();
           after = async () => {
