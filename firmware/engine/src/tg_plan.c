@@ -7,7 +7,8 @@
  *     scratch buffers take ids after the last tensor, in request order);
  *  3. each goes at the lowest 16-byte aligned offset whose bytes overlap no placed
  *     buffer alive at the same time (a zero-size buffer goes at 0 and blocks nothing);
- *  4. activation bytes = max(offset + size), rounded up to 16.
+ *  4. activation bytes = max(offset + size), not rounded up: the region ends the arena
+ *     and nothing is placed after it (the host plan's size, byte for byte).
  * RESHAPE outputs are not aliased to their inputs: the operator copies. */
 #include <string.h>
 
@@ -69,7 +70,7 @@ tg_status tg_plan_greedy(tg_plan_item *items, int32_t n, int32_t *order, size_t 
     r->offset = (int32_t)best;
     if (best + r->size > end) end = best + r->size;
   }
-  *total = (size_t)align_up(end);
+  *total = (size_t)end;
   return TG_OK;
 }
 
