@@ -191,7 +191,8 @@ static size_t load_add_relu(void) {
   return size;
 }
 
-static void sample_chunk(uint32_t sample, uint32_t off, const float *x, uint32_t n_floats, int last, uint16_t s) {
+static void sample_chunk(uint32_t sample, uint32_t off, const float *x, uint32_t n_floats, int last,
+                         uint16_t s) {
   uint8_t pl[64];
   le32(pl, sample);
   le32(pl + 4, off);
@@ -269,6 +270,12 @@ static void test_eval_duplicate(void) {
   CHECK_EQ_U(rd32(got[0].pl + 6), 16);
   CHECK_EQ_U(got[1].type, TG_MSG_EVAL_RESULT);
   CHECK_EQ_U(rd32(got[1].pl), 1);
+  CHECK_EQ_U(got[1].len, 10 + 16);
+  for (int i = 0; i < 4; ++i) {
+    float y;
+    memcpy(&y, got[1].pl + 10 + 4 * i, 4);
+    CHECK(y == want[i]);
+  }
 }
 
 /* ---- upload: duplicates and overlaps counted once, gaps named, fragmentation refused ---- */
