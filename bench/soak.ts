@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { fileURLToPath } from 'node:url';
 import { getBoards, postJob, type AgentAddress } from '../runner-agent/api/client.ts';
 import type { JobBody } from '../runner-agent/api/request.ts';
@@ -236,12 +237,16 @@ async function main(): Promise<number> {
         `  results present ${results.resultsPresent}/${total}, identical to a lone run ${results.identicalToLone}, per board ${JSON.stringify(perBoard)}, ${queued} queued events`,
         `  job latency median ${results.latencyMs.median} ms, max ${results.latencyMs.max} ms`,
         `  leases left: API ${leftApi.length}, state file ${state.leases.length}`,
-        `  agent RSS (KiB) at the end of each round: ${rounds.map((r) => r.rssEndKiB).join(', ')}; growth after round ${WARMUP}: ${growthKiB} KiB: ${flat === null ? 'too few rounds to judge' : flat ? 'flat' : 'GROWING'}`,
+        `  agent RSS (KiB) at the end of each round: ${rounds.map((r) => r.rssEndKiB).join(', ')}; ${flat === null ? 'too few rounds to judge growth (--rounds 3 or more)' : `growth after round ${WARMUP}: ${growthKiB} KiB: ${flat ? 'flat' : 'GROWING'}`}`,
         ...failures.map((f) => `  FAIL ${f}`),
         ok ? 'soak: pass' : 'soak: FAIL',
       ].join('\n'),
     );
-    console.log(`wrote ${writeResults('soak', results)}`);
+    const file = writeResults('soak', results);
+    // The checkout's prettier check covers bench/results: number arrays are laid out its way.
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, await format(text, { ...(await resolveConfig(file)), filepath: file }));
+    console.log(`wrote ${file}`);
     return ok ? 0 : 1;
   } finally {
     child.kill('SIGTERM');
