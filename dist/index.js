@@ -51969,6 +51969,13 @@ async function openSerialTransport(options) {
       );
     });
   }
+  await new Promise(
+    (resolve4, reject) => port.flush(
+      (e) => e ? reject(
+        new TransportError("open-failed", `${options.path}: flush: ${e.message}`, { cause: e })
+      ) : resolve4()
+    )
+  );
   const transport = new SerialTransport(port, options.path);
   return options.bytesPerSecond ? new PacedTransport(transport, options.bytesPerSecond) : transport;
 }
@@ -52151,7 +52158,8 @@ var STATUS_NAMES = /* @__PURE__ */ new Map([
   [268, "eval-state"],
   [269, "eval-slot-busy"],
   [270, "eval-too-large"],
-  [271, "engine-init"]
+  [271, "engine-init"],
+  [272, "fragmented"]
 ]);
 function statusName(status) {
   return STATUS_NAMES.get(status) ?? `status-0x${status.toString(16).padStart(4, "0")}`;
@@ -53217,15 +53225,18 @@ var RequestLink = class {
     p.sentAt = ++this.sendCounter;
     const attempt = p.sentAt;
     const queued = this.window.inFlightBytes * 1e3 / this.bytesPerSecond;
-    this.arm(p, p.opts.timeoutMs + queued);
+    this.arm(p, this.timeoutOf(p) + queued);
     this.rawWrite(p.req.frame, p).then(
       () => {
         if (p.attempts === attempt && this.pending.get(p.req.seq) === p)
-          this.arm(p, p.opts.timeoutMs);
+          this.arm(p, this.timeoutOf(p));
       },
       () => {
       }
     );
+  }
+  timeoutOf(p) {
+    return p.attempts > 1 && p.opts.retryTimeoutMs !== void 0 ? p.opts.retryTimeoutMs : p.opts.timeoutMs;
   }
   arm(p, ms) {
     clearTimeout(p.timer);
@@ -53412,6 +53423,7 @@ var DeviceClient = class {
     }
     const body = await this.link.request(Cmd.UPLOAD_END, new Uint8Array(0), {
       timeoutMs: uploadEndTimeout(this.timing, model.length, 8192),
+      retryTimeoutMs: shortTimeout(this.timing, 16, 8192),
       segmentedMaxBody: MAX_MODEL_INFO_BYTES
     });
     const info = decodeUploadEnd(body);
@@ -53490,6 +53502,7 @@ var DeviceClient = class {
       const bodyBytes = 12 + 4 * r * (layers + 1);
       const body = await this.link.request(Cmd.INVOKE, encodeInvoke(w, r), {
         timeoutMs: invokeTimeout(this.timing, w + r, this.macs, bodyBytes),
+        retryTimeoutMs: shortTimeout(this.timing, 16, bodyBytes),
         segmentedMaxBody: INVOKE_RESULT_BUFFER
       });
       const part = decodeInvoke(body);
@@ -53952,7 +53965,7 @@ var RealSerialBoard = class extends LinkBoard {
   imageFootprint() {
     return this.footprint;
   }
-  async open() {
+  async open(_opts = {}) {
     if (this.ropts.image) this.footprint = await elfFootprint(this.ropts.image.elf);
     return openSerialTransport({
       path: this.spec.serial.path,
@@ -54091,7 +54104,7 @@ var VirtualBoard = class extends LinkBoard {
   imageFootprint() {
     return this.footprint;
   }
-  async open() {
+  async open(_opts = {}) {
     const program = this.vopts.program ?? VIRTUAL_BOARD;
     if (!existsSync6(program)) {
       throw new AgentError(
