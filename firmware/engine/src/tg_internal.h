@@ -106,6 +106,8 @@ struct tg_engine {
   const uint8_t **tensor_names; /* name bytes inside the model (may be NULL) */
   uint32_t *tensor_name_len;
   tg_node_rec *nodes;        /* persistent region, n_nodes */
+  const int32_t *zeros;      /* n_zeros zero points shared by all-zero tensors (tg_tensor.c) */
+  uint32_t n_zeros;
   int32_t inputs[TG_MAX_GRAPH_IO];
   int32_t outputs[TG_MAX_GRAPH_IO];
   int32_t n_scratch; /* over all nodes; a handle is layer * TG_MAX_SCRATCH_PER_OP + k */

@@ -185,6 +185,8 @@ tg_status tg_engine_load(tg_engine *e, const uint8_t *model, size_t model_bytes)
   e->tensor_names = NULL;
   e->tensor_name_len = NULL;
   e->nodes = NULL;
+  e->zeros = NULL;
+  e->n_zeros = 0;
   e->error[0] = '\0';
   e->ctx.layer = -1;
   if (model == NULL || ((uintptr_t)model & 3u) != 0) {

@@ -67,12 +67,28 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
   }
   /* Scales stay in the model when aligned (as constant data does: the target is
    * little-endian and the model outlives the engine's use of it); otherwise they are
-   * copied. Zero points are int64 in the file and always become an int32 copy. */
+   * copied. Zero points are int64 in the file and become an int32 copy, unless all are
+   * 0 (below). */
   const uint8_t *scale_bytes = q->buf + scales.pos;
   const int in_place = ((uintptr_t)scale_bytes & 3u) == 0;
   float *copy = in_place ? NULL : tg_engine_alloc(e, (size_t)scales.count * sizeof(float), 4);
-  int32_t *zp = tg_engine_alloc(e, (size_t)scales.count * sizeof(int32_t), 4);
-  if ((!in_place && copy == NULL) || zp == NULL) {
+  /* All-zero zero points (every weight and bias tensor: symmetric quantization) share
+   * one read-only zero array, the engine's largest so far, instead of a copy each. */
+  int all_zero = 1;
+  for (uint32_t i = 0; has_zp && all_zero && i < zps.count; ++i) {
+    const uint8_t *p = q->buf + zps.pos + 8u * i;
+    all_zero = (tg_fb_read_u32(p) | tg_fb_read_u32(p + 4)) == 0;
+  }
+  int32_t *zp = NULL;
+  if (!all_zero || scales.count > e->n_zeros) {
+    zp = tg_engine_alloc(e, (size_t)scales.count * sizeof(int32_t), 4);
+    if (zp != NULL && all_zero) {
+      memset(zp, 0, (size_t)scales.count * sizeof(int32_t));
+      e->zeros = zp;
+      e->n_zeros = scales.count;
+    }
+  }
+  if ((!in_place && copy == NULL) || (zp == NULL && !(all_zero && scales.count <= e->n_zeros))) {
     return tg_engine_fail(e, -1, TG_ERR_ARENA_TOO_SMALL,
                           "tensor %d '%.*s': no arena left for %u quantization parameters",
                           (int)index, nlen, name, (unsigned)scales.count);
@@ -96,11 +112,11 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
                             "tensor %d '%.*s': zero point %u does not fit in int32", (int)index,
                             nlen, name, (unsigned)i);
     }
-    zp[i] = (int32_t)z;
+    if (!all_zero) zp[i] = (int32_t)z;
   }
   t->n_scales = (int32_t)scales.count;
   t->scales = in_place ? (const float *)(const void *)scale_bytes : copy;
-  t->zero_points = zp;
+  t->zero_points = all_zero ? e->zeros : zp;
   t->quantized_dimension = qdim;
   return TG_OK;
 }

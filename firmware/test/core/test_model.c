@@ -217,6 +217,38 @@ static void test_quantization(void) {
   CHECK_LOAD(&m, TG_ERR_QUANT, "does not fit in int32");
 }
 
+/* All-zero zero points (symmetric weights and biases) share one zero array, the largest
+ * read so far; a tensor with a nonzero zero point keeps its own copy; a reload starts
+ * over (nothing points into the previous model's persistent data). */
+static void test_shared_zero_points(void) {
+  tm_model m;
+  tm_float_add_relu(&m);
+  m.tensors[0].n_scales = m.tensors[0].n_zero_points = 1;
+  m.tensors[0].scales[0] = 0.5f;
+  m.tensors[1].n_scales = m.tensors[1].n_zero_points = 4;
+  for (int i = 0; i < 4; ++i) m.tensors[1].scales[i] = 0.25f * (float)(i + 1);
+  m.tensors[1].quantized_dimension = 1;
+  m.tensors[2].n_scales = m.tensors[2].n_zero_points = 1;
+  m.tensors[2].scales[0] = 1.0f;
+  m.tensors[2].zero_points[0] = -3;
+  m.tensors[3].n_scales = m.tensors[3].n_zero_points = 1;
+  m.tensors[3].scales[0] = 1.0f;
+  for (int pass = 0; pass < 2; ++pass) {
+    const tg_status s = load(&m);
+    TG_CHECK_EQ_INT(s, TG_OK);
+    if (s != TG_OK) return;
+    const tg_tensor *t = engine->tensors;
+    TG_CHECK(t[3].zero_points == t[1].zero_points); /* the 4-entry array, read before it */
+    TG_CHECK(t[2].zero_points != t[1].zero_points);
+    TG_CHECK_EQ_INT(t[2].zero_points[0], -3);
+    TG_CHECK_EQ_INT(t[0].zero_points[0], 0);
+    for (int i = 0; i < 4; ++i) TG_CHECK_EQ_INT(t[1].zero_points[i], 0);
+    TG_CHECK_EQ_INT(t[3].zero_points[0], 0);
+    const uint8_t *zp = (const uint8_t *)t[1].zero_points;
+    TG_CHECK(zp > (const uint8_t *)engine && zp < (const uint8_t *)engine + tg_engine_arena_used(engine));
+  }
+}
+
 static void test_dataflow(void) {
   tm_model m;
   tm_float_add_relu(&m);
@@ -323,6 +355,7 @@ int main(void) {
   TG_RUN(test_tensor_errors);
   TG_RUN(test_external_buffers);
   TG_RUN(test_quantization);
+  TG_RUN(test_shared_zero_points);
   TG_RUN(test_dataflow);
   TG_RUN(test_limits);
   TG_RUN(test_operator_codes);
