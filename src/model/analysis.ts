@@ -13,47 +13,13 @@ import {
   tensorBytes,
 } from './shapes.ts';
 import type { Model, Operator, Subgraph } from './types.ts';
+// The analysis document is part of the result contract (schemas/result.schema.json,
+// $defs/modelAnalysis); its types live with the schema.
+import type { LayerAnalysis, ModelAnalysis, TensorInfo } from '../schema/result-types.ts';
+
+export type { LayerAnalysis, ModelAnalysis, TensorInfo };
 
 export { AnalysisError } from './shapes.ts';
-
-export interface TensorInfo {
-  index: number;
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { scale: number[]; zeroPoint: number[]; axis: number };
-}
-
-export interface LayerAnalysis {
-  index: number;
-  op: string;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  macs: number;
-  params: number;
-  weightBytes: number;
-  activationBytes: number;
-}
-
-export interface ModelAnalysis {
-  name: string;
-  sha256: string;
-  bytes: number;
-  subgraphs: number;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  ops: { op: string; count: number }[];
-  layers: LayerAnalysis[];
-  totals: {
-    layers: number;
-    macs: number;
-    params: number;
-    weightBytes: number;
-    activationBytes: number;
-  };
-  arena: { bytes: number; algorithm: 'greedy-by-size'; tensors: number };
-  flash: { modelBytes: number; engineBytes: number | null; totalBytes: number | null };
-}
 
 export interface AnalyzeOptions {
   /** Flash taken by the inference engine (code + constants); default: unknown (null). */
