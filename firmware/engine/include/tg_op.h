@@ -25,19 +25,20 @@ typedef enum {
 #define TG_MAX_DIMS 6
 
 typedef struct {
-  tg_type type;
-  int32_t ndims;
   int32_t dims[TG_MAX_DIMS];
   int32_t elements; /* product of dims */
   int32_t bytes;    /* elements * size of type */
   void *data;       /* constant: inside the model; activation: inside the arena (set by the planner) */
-  uint8_t is_const;
   /* Quantization (absent: n_scales == 0). Scales and zero points are copies made by
    * the reader into the arena's persistent region, so they are aligned and native. */
   int32_t n_scales;
   const float *scales;
   const int32_t *zero_points;
-  int32_t quantized_dimension;
+  /* Narrow fields last, packed: one record per tensor lives in the arena. */
+  uint8_t type; /* tg_type */
+  int8_t ndims; /* <= TG_MAX_DIMS (checked by the reader); signed as int32 was for its users */
+  uint8_t is_const;
+  int8_t quantized_dimension; /* < ndims (checked by the reader) */
 } tg_tensor;
 
 /* Read-only view of one flatbuffer table (an operator's builtin options). The
@@ -61,14 +62,15 @@ typedef struct tg_ctx tg_ctx;
 typedef struct {
   int32_t index;     /* operator index in execution order */
   int32_t builtin;   /* BuiltinOperator code */
-  int32_t n_inputs;
   const int32_t *inputs;  /* tensor indices, -1 = omitted optional input */
-  int32_t n_outputs;
   const int32_t *outputs;
   tg_fb_table options;    /* builtin_options (type checked by the core against the op) */
-  uint8_t options_type;   /* BuiltinOptions union type as stored */
   void *user_data;        /* set by prepare (from tg_alloc_persistent), read by eval */
   int32_t scratch_index;  /* -1 or a handle from tg_request_scratch */
+  /* Narrow fields last, packed: one record per operator lives in the arena. */
+  uint8_t n_inputs;       /* <= TG_MAX_OP_INPUTS (checked by the reader) */
+  uint8_t n_outputs;      /* <= TG_MAX_OP_OUTPUTS (checked by the reader) */
+  uint8_t options_type;   /* BuiltinOptions union type as stored */
   uint8_t kernel_path;    /* set by prepare: which kernel eval will run (tg_kernel_path) */
 } tg_node;
 

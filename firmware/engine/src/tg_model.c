@@ -108,9 +108,9 @@ static tg_status read_operator(tg_engine *e, const tg_fb_table *root, const tg_f
   }
   memcpy(list, ins, (size_t)n_in * sizeof(int32_t));
   memcpy(list + n_in, outs, (size_t)n_out * sizeof(int32_t));
-  r->node.n_inputs = n_in;
+  r->node.n_inputs = (uint8_t)n_in;
   r->node.inputs = list;
-  r->node.n_outputs = n_out;
+  r->node.n_outputs = (uint8_t)n_out;
   r->node.outputs = list + n_in;
   return TG_OK;
 }

@@ -117,7 +117,7 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
   t->n_scales = (int32_t)scales.count;
   t->scales = in_place ? (const float *)(const void *)scale_bytes : copy;
   t->zero_points = all_zero ? e->zeros : zp;
-  t->quantized_dimension = qdim;
+  t->quantized_dimension = (int8_t)qdim;
   return TG_OK;
 }
 
@@ -208,8 +208,8 @@ tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec 
     }
     t->dims[i] = dims[i];
   }
-  t->type = (tg_type)type;
-  t->ndims = ndims;
+  t->type = (uint8_t)type;
+  t->ndims = (int8_t)ndims;
   t->elements = (int32_t)elements;
   t->bytes = (int32_t)(elements * esize);
 
