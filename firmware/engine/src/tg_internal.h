@@ -113,12 +113,14 @@ struct tg_engine {
   int32_t n_scratch; /* over all nodes; a handle is layer * TG_MAX_SCRATCH_PER_OP + k */
   tg_ctx ctx;
   uint32_t failures; /* count of recorded messages: tells whether an op set one */
-  char error[TG_ERROR_BYTES];
+  /* The error message is not here but in a static of tg_interpreter.c (as TFLM's error
+   * reporter lives outside its arena): 256 bytes less arena per model; every engine of
+   * an image shares it, so tg_engine_error() reports the last failure of any engine. */
 };
 
 /* Persistent allocation from the engine's arena (bump pointer), aligned; NULL when full. */
 void *tg_engine_alloc(tg_engine *e, size_t bytes, size_t align);
-/* Writes "layer N: OP: " + message into e->error (layer < 0: no prefix). */
+/* Writes "layer N: OP: " + message into the error text (layer < 0: no prefix). */
 tg_status tg_engine_fail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, ...);
 tg_status tg_engine_vfail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, va_list ap);
 /* Tensor name for messages ("?" when absent), as length + bytes. */

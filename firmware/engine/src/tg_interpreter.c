@@ -25,6 +25,9 @@ void tg_tensor_name(const tg_engine *e, int32_t index, const char **name, int *l
   }
 }
 
+/* One message buffer for the image, outside every arena (see tg_internal.h). */
+static char tg_error_text[TG_ERROR_BYTES];
+
 static const char *node_name(const tg_engine *e, int32_t layer) {
   const tg_node_rec *r = &e->nodes[layer];
   return r->op != NULL ? r->op->name : tg_builtin_name(r->opcode);
@@ -33,9 +36,9 @@ static const char *node_name(const tg_engine *e, int32_t layer) {
 tg_status tg_engine_vfail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, va_list ap) {
   int n = 0;
   if (layer >= 0 && layer < e->n_nodes && e->nodes != NULL) {
-    n = tg_format(e->error, sizeof e->error, "layer %d: %s: ", (int)layer, node_name(e, layer));
+    n = tg_format(tg_error_text, sizeof tg_error_text, "layer %d: %s: ", (int)layer, node_name(e, layer));
   }
-  tg_vformat(e->error + n, sizeof e->error - (size_t)n, fmt, ap);
+  tg_vformat(tg_error_text + n, sizeof tg_error_text - (size_t)n, fmt, ap);
   ++e->failures;
   return s;
 }
@@ -144,7 +147,7 @@ static tg_status prepare_layer(tg_engine *e, int32_t layer) {
                             r->custom != NULL ? (const char *)r->custom : "?");
     }
     /* No "layer N: OP:" prefix here: the message names the operator itself. */
-    tg_format(e->error, sizeof e->error, "layer %d: operator %s (code %d) is not supported by this build",
+    tg_format(tg_error_text, sizeof tg_error_text, "layer %d: operator %s (code %d) is not supported by this build",
               (int)layer, tg_builtin_name(r->opcode), (int)r->opcode);
     ++e->failures;
     return TG_ERR_UNSUPPORTED_OP;
@@ -187,7 +190,7 @@ tg_status tg_engine_load(tg_engine *e, const uint8_t *model, size_t model_bytes)
   e->nodes = NULL;
   e->zeros = NULL;
   e->n_zeros = 0;
-  e->error[0] = '\0';
+  tg_error_text[0] = '\0';
   e->ctx.layer = -1;
   if (model == NULL || ((uintptr_t)model & 3u) != 0) {
     e->state = TG_STATE_FAILED;
@@ -278,7 +281,7 @@ size_t tg_engine_activation_bytes(const tg_engine *e) {
   return (e != NULL && e->state == TG_STATE_LOADED) ? e->activation_bytes : 0;
 }
 
-const char *tg_engine_error(const tg_engine *e) { return e != NULL ? e->error : "no engine"; }
+const char *tg_engine_error(const tg_engine *e) { return e != NULL ? tg_error_text : "no engine"; }
 
 #if TG_KERNELS_OPT
 const char *tg_engine_kernel_set(void) { return "opt"; }
