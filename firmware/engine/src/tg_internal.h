@@ -71,14 +71,13 @@ tg_status tg_plan_greedy(tg_plan_item *items, int32_t n, int32_t *order, size_t 
 
 /* ---- engine state ------------------------------------------------------------------ */
 typedef struct {
-  tg_node node;
+  tg_node node;           /* node.builtin: BuiltinOperator (custom: 32) */
   const tg_op *op;        /* NULL until load finds it */
-  int32_t opcode;         /* BuiltinOperator (custom: 32) */
-  int32_t n_scratch;      /* scratch buffers requested by this node */
   int32_t scratch_bytes[TG_MAX_SCRATCH_PER_OP];
   int32_t scratch_offset[TG_MAX_SCRATCH_PER_OP]; /* within the activation region */
   const uint8_t *custom;  /* custom_code of a CUSTOM op, for messages */
-  uint32_t custom_len;
+  uint16_t custom_len;    /* clamped: messages print at most 48 bytes of it */
+  uint8_t n_scratch;      /* scratch buffers requested by this node, <= TG_MAX_SCRATCH_PER_OP */
 } tg_node_rec;
 
 struct tg_ctx {

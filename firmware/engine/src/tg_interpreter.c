@@ -30,7 +30,7 @@ static char tg_error_text[TG_ERROR_BYTES];
 
 static const char *node_name(const tg_engine *e, int32_t layer) {
   const tg_node_rec *r = &e->nodes[layer];
-  return r->op != NULL ? r->op->name : tg_builtin_name(r->opcode);
+  return r->op != NULL ? r->op->name : tg_builtin_name(r->node.builtin);
 }
 
 tg_status tg_engine_vfail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, va_list ap) {
@@ -138,9 +138,9 @@ static tg_status prepare_layer(tg_engine *e, int32_t layer) {
   tg_node_rec *r = &e->nodes[layer];
   tg_status s = check_hybrid(e, layer);
   if (s != TG_OK) return s;
-  r->op = tg_find_op(r->opcode);
+  r->op = tg_find_op(r->node.builtin);
   if (r->op == NULL) {
-    if (r->opcode == 32) {
+    if (r->node.builtin == 32) {
       return tg_engine_fail(e, layer, TG_ERR_UNSUPPORTED_OP,
                             "custom operator '%.*s' (code 32) is not supported by this build",
                             (int)(r->custom_len > 48 ? 48 : r->custom_len),
@@ -148,11 +148,11 @@ static tg_status prepare_layer(tg_engine *e, int32_t layer) {
     }
     /* No "layer N: OP:" prefix here: the message names the operator itself. */
     tg_format(tg_error_text, sizeof tg_error_text, "layer %d: operator %s (code %d) is not supported by this build",
-              (int)layer, tg_builtin_name(r->opcode), (int)r->opcode);
+              (int)layer, tg_builtin_name(r->node.builtin), (int)r->node.builtin);
     ++e->failures;
     return TG_ERR_UNSUPPORTED_OP;
   }
-  const uint8_t expected = tg_builtin_options_type(r->opcode);
+  const uint8_t expected = tg_builtin_options_type(r->node.builtin);
   if (r->node.options_type == 0) {
     r->node.options.table = 0; /* NONE: every option takes its schema default */
   } else if (r->node.options_type != expected) {

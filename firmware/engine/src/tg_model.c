@@ -66,13 +66,12 @@ static tg_status read_operator(tg_engine *e, const tg_fb_table *root, const tg_f
     return tg_engine_fail(e, -1, TG_ERR_MODEL_INVALID, "operator %d: negative operator code %d",
                           (int)index, (int)code);
   }
-  r->opcode = code;
   r->node.builtin = code;
   if (code == BUILTIN_CUSTOM) {
     tg_fb_vec cc;
     if (tg_fb_vector(&oc, OPCODE_CUSTOM, 1, &cc, NULL) == TG_OK && cc.count > 0) {
       r->custom = e->model + cc.pos;
-      r->custom_len = cc.count;
+      r->custom_len = (uint16_t)(cc.count > 0xffffu ? 0xffffu : cc.count);
     }
   }
 
