@@ -102,8 +102,9 @@ struct tg_engine {
   int32_t n_inputs;
   int32_t n_outputs;
   tg_tensor *tensors;        /* persistent region, n_tensors */
-  const uint8_t **tensor_names; /* name bytes inside the model (may be NULL) */
-  uint32_t *tensor_name_len;
+  /* Offset in the model of each tensor's name bytes (0: no name); the flatbuffer string's
+   * length is the u32 just before them, so no length array is kept. */
+  uint32_t *tensor_names;
   tg_node_rec *nodes;        /* persistent region, n_nodes */
   const int32_t *zeros;      /* n_zeros zero points shared by all-zero tensors (tg_tensor.c) */
   uint32_t n_zeros;

@@ -16,9 +16,11 @@ void *tg_engine_alloc(tg_engine *e, size_t bytes, size_t align) {
 }
 
 void tg_tensor_name(const tg_engine *e, int32_t index, const char **name, int *len) {
-  if (index >= 0 && index < e->n_tensors && e->tensor_names != NULL && e->tensor_names[index] != NULL) {
-    *name = (const char *)e->tensor_names[index];
-    *len = e->tensor_name_len[index] > 64 ? 64 : (int)e->tensor_name_len[index];
+  if (index >= 0 && index < e->n_tensors && e->tensor_names != NULL && e->tensor_names[index] != 0) {
+    const uint32_t pos = e->tensor_names[index]; /* checked by tg_tensor_read: count before it */
+    const uint32_t n = tg_fb_read_u32(e->model + pos - 4u);
+    *name = (const char *)(e->model + pos);
+    *len = n > 64 ? 64 : (int)n;
   } else {
     *name = "?";
     *len = 1;
@@ -186,7 +188,6 @@ tg_status tg_engine_load(tg_engine *e, const uint8_t *model, size_t model_bytes)
   e->n_tensors = e->n_nodes = e->n_inputs = e->n_outputs = e->n_scratch = 0;
   e->tensors = NULL;
   e->tensor_names = NULL;
-  e->tensor_name_len = NULL;
   e->nodes = NULL;
   e->zeros = NULL;
   e->n_zeros = 0;

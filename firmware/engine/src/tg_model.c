@@ -220,10 +220,9 @@ tg_status tg_model_read(tg_engine *e) {
   e->n_tensors = (int32_t)tensors.count;
   e->n_nodes = (int32_t)operators.count;
   e->tensors = tg_engine_alloc(e, (size_t)e->n_tensors * sizeof(tg_tensor), 8);
-  e->tensor_names = tg_engine_alloc(e, (size_t)e->n_tensors * sizeof(const uint8_t *), 8);
-  e->tensor_name_len = tg_engine_alloc(e, (size_t)e->n_tensors * sizeof(uint32_t), 4);
+  e->tensor_names = tg_engine_alloc(e, (size_t)e->n_tensors * sizeof(uint32_t), 4);
   e->nodes = tg_engine_alloc(e, (size_t)e->n_nodes * sizeof(tg_node_rec), 8);
-  if (e->tensors == NULL || e->tensor_names == NULL || e->tensor_name_len == NULL || e->nodes == NULL) {
+  if (e->tensors == NULL || e->tensor_names == NULL || e->nodes == NULL) {
     return tg_engine_fail(e, -1, TG_ERR_ARENA_TOO_SMALL,
                           "arena of %lu bytes cannot hold %d tensors and %d operators",
                           (unsigned long)e->arena_bytes, (int)e->n_tensors, (int)e->n_nodes);
@@ -231,8 +230,7 @@ tg_status tg_model_read(tg_engine *e) {
   /* Zeroed up front: after a failure part-way, messages and getters may look at any record. */
   memset(e->tensors, 0, (size_t)e->n_tensors * sizeof(tg_tensor));
   memset(e->nodes, 0, (size_t)e->n_nodes * sizeof(tg_node_rec));
-  memset(e->tensor_names, 0, (size_t)e->n_tensors * sizeof(const uint8_t *));
-  memset(e->tensor_name_len, 0, (size_t)e->n_tensors * sizeof(uint32_t));
+  memset(e->tensor_names, 0, (size_t)e->n_tensors * sizeof(uint32_t));
   for (int32_t i = 0; i < e->n_tensors; ++i) {
     tg_fb_table tt;
     if (tg_fb_vector_table(&sg, &tensors, (uint32_t)i, &tt) != TG_OK) {

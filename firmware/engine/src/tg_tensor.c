@@ -153,8 +153,7 @@ tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec 
   memset(t, 0, sizeof *t);
   tg_fb_vec name;
   if (tg_fb_vector(tt, TENSOR_NAME, 1, &name, NULL) == TG_OK && name.count > 0) {
-    e->tensor_names[index] = e->model + name.pos;
-    e->tensor_name_len[index] = name.count;
+    e->tensor_names[index] = name.pos; /* > 0: the vector's u32 count precedes it */
   }
   const char *nm;
   int nlen;
