@@ -37,7 +37,9 @@ const tg_tensor *tg_engine_layer_output(const tg_engine *e, int32_t layer);
 /* bytes of the arena in use after load: the smallest arena_bytes with which this model loads */
 size_t tg_engine_arena_used(const tg_engine *e);
 size_t tg_engine_activation_bytes(const tg_engine *e); /* the planned activation region alone */
-const char *tg_engine_error(const tg_engine *e); /* message of the last failure: names op/layer/tensor */
+/* Message of the last failure (names op/layer/tensor). The text lives in one static
+   buffer outside the arena, shared by every engine in the image (firmware runs one). */
+const char *tg_engine_error(const tg_engine *e);
 const char *tg_engine_kernel_set(void);          /* "ref" or "opt" */
 
 #endif
