@@ -29,7 +29,7 @@
 
 TGB_MK := $(lastword $(MAKEFILE_LIST))
 TGB_SAVED_GOAL := $(.DEFAULT_GOAL)
-TGB_FW := $(patsubst %/,%,$(dir $(TGB_MK)))
+TGB_FW := $(abspath $(patsubst %/,%,$(dir $(TGB_MK))))
 
 TGB_BOARDS := mps2-an385 mps2-an386 mps2-an500 mps3-an547
 BOARD ?= mps2-an386
