@@ -59,10 +59,9 @@ static void show_plan(const tg_engine *e) {
     printf("plan tensor %d offset %ld size %d\n", (int)t, (long)((const uint8_t *)x->data - base), (int)x->bytes);
   }
   for (int32_t op = 0, k = 0; op < e->n_nodes; ++op) {
-    for (int32_t j = 0; j < e->nodes[op].n_scratch; ++j, ++k) {
-      printf("plan scratch %d layer %d offset %d size %d\n", (int)k, (int)op, (int)e->nodes[op].scratch_offset[j],
-             (int)e->nodes[op].scratch_bytes[j]);
-    }
+    if (e->nodes[op].node.scratch_index < 0) continue;
+    printf("plan scratch %d layer %d offset %d size %d\n", (int)k++, (int)op, (int)e->nodes[op].scratch_offset,
+           (int)e->nodes[op].scratch_bytes);
   }
   printf("plan activation_bytes %zu\n", e->activation_bytes);
 }

@@ -24,17 +24,19 @@ typedef enum {
 
 #define TG_MAX_DIMS 6
 
+/* One record per tensor lives in the arena (32 bytes on a 32-bit target), so it holds
+ * pointers into the model rather than copies wherever the model's bytes serve. */
 typedef struct {
-  int32_t dims[TG_MAX_DIMS];
-  int32_t elements; /* product of dims */
-  int32_t bytes;    /* elements * size of type */
-  void *data;       /* constant: inside the model; activation: inside the arena (set by the planner) */
-  /* Quantization (absent: n_scales == 0). Scales and zero points are copies made by
-   * the reader into the arena's persistent region, so they are aligned and native. */
-  int32_t n_scales;
+  void *data;          /* constant: inside the model; activation: inside the arena (set by the planner) */
+  const int32_t *dims; /* ndims entries: the model's shape vector (read-only; a rank-0 tensor's is empty) */
+  int32_t elements;    /* product of dims */
+  int32_t bytes;       /* elements * size of type */
+  /* Quantization (absent: n_scales == 0, scales NULL): the model's scales (a copy in the
+   * arena only when the model's are misaligned) and the zero point, one for every
+   * channel (the reader refuses per-channel zero points that differ). */
   const float *scales;
-  const int32_t *zero_points;
-  /* Narrow fields last, packed: one record per tensor lives in the arena. */
+  int32_t zero_point;
+  uint16_t n_scales;
   uint8_t type; /* tg_type */
   int8_t ndims; /* <= TG_MAX_DIMS (checked by the reader); signed as int32 was for its users */
   uint8_t is_const;
@@ -59,18 +61,16 @@ int32_t tg_fb_i32_vector(const tg_fb_table *t, int field, int32_t *out, int32_t 
 
 typedef struct tg_ctx tg_ctx;
 
+/* One record per operator lives in the arena: the index lists point into the model's
+ * operator table (4-byte aligned int32 vectors, checked by the reader). */
 typedef struct {
-  int32_t index;     /* operator index in execution order */
-  int32_t builtin;   /* BuiltinOperator code */
   const int32_t *inputs;  /* tensor indices, -1 = omitted optional input */
   const int32_t *outputs;
-  tg_fb_table options;    /* builtin_options (type checked by the core against the op) */
   void *user_data;        /* set by prepare (from tg_alloc_persistent), read by eval */
-  int32_t scratch_index;  /* -1 or a handle from tg_request_scratch */
-  /* Narrow fields last, packed: one record per operator lives in the arena. */
+  int16_t builtin;        /* BuiltinOperator code (the reader refuses codes past int16) */
+  int16_t scratch_index;  /* -1 or a handle from tg_request_scratch */
   uint8_t n_inputs;       /* <= TG_MAX_OP_INPUTS (checked by the reader) */
   uint8_t n_outputs;      /* <= TG_MAX_OP_OUTPUTS (checked by the reader) */
-  uint8_t options_type;   /* BuiltinOptions union type as stored */
   uint8_t kernel_path;    /* set by prepare: which kernel eval will run (tg_kernel_path) */
 } tg_node;
 
@@ -85,8 +85,11 @@ typedef enum {
 /* Services the core gives an operator during prepare. */
 tg_tensor *tg_tensor_at(tg_ctx *ctx, int32_t index); /* NULL when index is -1 or out of range */
 void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes); /* 8-byte aligned, NULL when the arena is full */
-tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle);
-void *tg_scratch(tg_ctx *ctx, int32_t handle); /* valid during eval */
+/* One scratch buffer per operator, alive during its eval only (placed by the planner). */
+tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int16_t *handle);
+void *tg_scratch(tg_ctx *ctx, int16_t handle); /* valid during eval */
+/* The builtin options of the operator being prepared (read them in prepare: eval has none). */
+const tg_fb_table *tg_op_options(const tg_ctx *ctx);
 /* Records a message naming the problem for tg_last_error(); returns status. */
 tg_status tg_fail(tg_ctx *ctx, tg_status status, const char *fmt, ...);
 

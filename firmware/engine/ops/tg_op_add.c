@@ -30,9 +30,9 @@ static tg_status add_quant(tg_ctx *ctx, const tg_tensor *in1, const tg_tensor *i
   if (!(real_out < 1.0)) {
     return tg_fail(ctx, TG_ERR_QUANT, "output scale %g too small for input scales %g and %g", so, s1, s2);
   }
-  q->input1_offset = -in1->zero_points[0];
-  q->input2_offset = -in2->zero_points[0];
-  q->output_offset = out->zero_points[0];
+  q->input1_offset = -in1->zero_point;
+  q->input2_offset = -in2->zero_point;
+  q->output_offset = out->zero_point;
   tg_quantize_multiplier(s1 / twice_max, &q->input1_multiplier, &q->input1_shift);
   tg_quantize_multiplier(s2 / twice_max, &q->input2_multiplier, &q->input2_shift);
   tg_quantize_multiplier(real_out, &q->output_multiplier, &q->output_shift);
@@ -74,7 +74,7 @@ static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
   if ((s = tg_ew_same_type(ctx, in1, "input1", out)) != TG_OK) return s;
   if ((s = tg_op_check_type(ctx, in2, "input2", in1->type)) != TG_OK) return s;
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
   if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
 
   add_data *d = (add_data *)tg_ew_alloc(ctx, sizeof(add_data));

@@ -64,12 +64,12 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   if (a.output.c != a.input.c) {
     return tg_fail(ctx, TG_ERR_SHAPE, "output channels %d != input channels %d", (int)a.output.c, (int)a.input.c);
   }
-  const int32_t padding = tg_fb_i8(&node->options, kOptPadding, 0);
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
-  a.stride_w = tg_fb_i32(&node->options, kOptStrideW, 0);
-  a.stride_h = tg_fb_i32(&node->options, kOptStrideH, 0);
-  a.filter_w = tg_fb_i32(&node->options, kOptFilterW, 0);
-  a.filter_h = tg_fb_i32(&node->options, kOptFilterH, 0);
+  const int32_t padding = tg_fb_i8(tg_op_options(ctx), kOptPadding, 0);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
+  a.stride_w = tg_fb_i32(tg_op_options(ctx), kOptStrideW, 0);
+  a.stride_h = tg_fb_i32(tg_op_options(ctx), kOptStrideH, 0);
+  a.filter_w = tg_fb_i32(tg_op_options(ctx), kOptFilterW, 0);
+  a.filter_h = tg_fb_i32(tg_op_options(ctx), kOptFilterH, 0);
   /* The int8 window sum of at most 2^23 values of |v| <= 128 stays below 2^30. */
   if (a.filter_w <= 0 || a.filter_h <= 0 || (int64_t)a.filter_w * a.filter_h > (1 << 23)) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "filter %dx%d must be positive and at most 2^23 positions", (int)a.filter_h,
@@ -82,9 +82,9 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   if (type == TG_INT8) {
     if ((s = tg_op_check_act_quant(ctx, input, "input")) != TG_OK) return s;
     if ((s = tg_op_check_act_quant(ctx, output, "output")) != TG_OK) return s;
-    if (input->scales[0] != output->scales[0] || input->zero_points[0] != output->zero_points[0]) {
+    if (input->scales[0] != output->scales[0] || input->zero_point != output->zero_point) {
       return tg_fail(ctx, TG_ERR_QUANT, "output quantization differs from the input's (zero points %d, %d)",
-                     (int)input->zero_points[0], (int)output->zero_points[0]);
+                     (int)input->zero_point, (int)output->zero_point);
     }
   }
 

@@ -45,12 +45,12 @@ static tg_status concat_prepare(tg_ctx *ctx, tg_node *node) {
                    TG_CONCAT_MAX_INPUTS);
   }
   if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
   if (activation != TG_ACT_NONE) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "fused activation %s not supported (NONE only)",
                    tg_activation_name(activation));
   }
-  const int32_t axis_opt = tg_fb_i32(&node->options, kOptAxis, 0);
+  const int32_t axis_opt = tg_fb_i32(tg_op_options(ctx), kOptAxis, 0);
   const int32_t axis = axis_opt < 0 ? axis_opt + out->ndims : axis_opt;
   if (axis < 0 || axis >= out->ndims) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "axis %d outside output rank %d", (int)axis_opt, (int)out->ndims);

@@ -127,7 +127,7 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   a.depth_multiplier = a.output.c / a.input.c;
   /* TFLM takes the option at its word; a value that disagrees with the shapes would make
    * it read past the filter, so it is refused here (0 = absent: derived from shapes). */
-  const int32_t opt_mult = tg_fb_i32(&node->options, kOptDepthMultiplier, 0);
+  const int32_t opt_mult = tg_fb_i32(tg_op_options(ctx), kOptDepthMultiplier, 0);
   if (opt_mult != 0 && opt_mult != a.depth_multiplier) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "depth_multiplier %d, but output channels %d / input channels %d = %d",
                    (int)opt_mult, (int)a.output.c, (int)a.input.c, (int)a.depth_multiplier);
@@ -138,12 +138,12 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   }
   if ((s = tg_op_check_bias(ctx, bias, type == TG_INT8 ? TG_INT32 : TG_FLOAT32, a.output.c)) != TG_OK) return s;
 
-  const int32_t padding = tg_fb_i8(&node->options, kOptPadding, 0);
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
-  a.stride_w = tg_fb_i32(&node->options, kOptStrideW, 0);
-  a.stride_h = tg_fb_i32(&node->options, kOptStrideH, 0);
-  a.dilation_w = tg_fb_i32(&node->options, kOptDilationW, 1);
-  a.dilation_h = tg_fb_i32(&node->options, kOptDilationH, 1);
+  const int32_t padding = tg_fb_i8(tg_op_options(ctx), kOptPadding, 0);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
+  a.stride_w = tg_fb_i32(tg_op_options(ctx), kOptStrideW, 0);
+  a.stride_h = tg_fb_i32(tg_op_options(ctx), kOptStrideH, 0);
+  a.dilation_w = tg_fb_i32(tg_op_options(ctx), kOptDilationW, 1);
+  a.dilation_h = tg_fb_i32(tg_op_options(ctx), kOptDilationH, 1);
   if ((s = tg_op_window(ctx, padding, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, &a.input, a.filter.h,
                         a.filter.w, &a.output, &a.pad_h, &a.pad_w)) != TG_OK)
     return s;
@@ -165,9 +165,9 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   if (type == TG_INT8) {
     int32_t *mult = NULL, *shift = NULL;
     if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
-    d->q.input_offset = -input->zero_points[0];
+    d->q.input_offset = -input->zero_point;
     d->q.filter_offset = 0;
-    d->q.output_offset = output->zero_points[0];
+    d->q.output_offset = output->zero_point;
     d->q.multiplier = mult;
     d->q.shift = shift;
     d->q.per_channel = 1;

@@ -23,7 +23,7 @@ static tg_status dequantize_prepare(tg_ctx *ctx, tg_node *node) {
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   d->p.elements = in->elements;
   d->p.scale = in->scales[0];
-  d->p.zero_point = in->zero_points[0];
+  d->p.zero_point = in->zero_point;
   d->in = in;
   d->out = out;
   node->user_data = d;

@@ -60,10 +60,10 @@ tg_status tg_ew_same_type(tg_ctx *ctx, const tg_tensor *in, const char *in_name,
 
 tg_status tg_ew_same_quant(tg_ctx *ctx, const tg_tensor *a, const char *a_name, const tg_tensor *b,
                            const char *b_name) {
-  if (a->scales[0] != b->scales[0] || a->zero_points[0] != b->zero_points[0]) {
+  if (a->scales[0] != b->scales[0] || a->zero_point != b->zero_point) {
     return tg_fail(ctx, TG_ERR_QUANT, "%s quantization (scale %g, zero point %d) differs from %s (%g, %d)", a_name,
-                   (double)a->scales[0], (int)a->zero_points[0], b_name, (double)b->scales[0],
-                   (int)b->zero_points[0]);
+                   (double)a->scales[0], (int)a->zero_point, b_name, (double)b->scales[0],
+                   (int)b->zero_point);
   }
   return TG_OK;
 }
@@ -105,7 +105,7 @@ tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, tg_sigmoid_s8_p
     return tg_fail(ctx, TG_ERR_QUANT, "input scale %g outside the range of the int8 kernel", (double)in->scales[0]);
   }
   p->elements = in->elements;
-  p->input_zero_point = in->zero_points[0];
+  p->input_zero_point = in->zero_point;
   p->input_multiplier = (int32_t)m;
   p->input_left_shift = shift;
   p->input_range_radius = tg_ew_input_radius(integer_bits, shift);
@@ -123,9 +123,9 @@ tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *
 tg_status tg_ew_relu_params(tg_ctx *ctx, const tg_tensor *in, const tg_tensor *out, int relu6,
                             tg_relu_s8_params *p) {
   const float so = out->scales[0];
-  const int32_t zo = out->zero_points[0];
+  const int32_t zo = out->zero_point;
   p->elements = in->elements;
-  p->input_zero_point = in->zero_points[0];
+  p->input_zero_point = in->zero_point;
   p->output_offset = zo;
   const tg_status s =
       tg_ew_multiplier(ctx, (double)in->scales[0] / (double)so, "input/output scale ratio", &p->multiplier, &p->shift);

@@ -115,9 +115,9 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_check_type(ctx, weights, "weights", type)) != TG_OK) return s;
   if ((s = tg_op_check_type(ctx, output, "output", type)) != TG_OK) return s;
 
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
-  const int32_t format = tg_fb_i8(&node->options, kOptWeightsFormat, 0);
-  const uint8_t keep_num_dims = tg_fb_bool(&node->options, kOptKeepNumDims, 0);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
+  const int32_t format = tg_fb_i8(tg_op_options(ctx), kOptWeightsFormat, 0);
+  const uint8_t keep_num_dims = tg_fb_bool(tg_op_options(ctx), kOptKeepNumDims, 0);
   if (format != 0) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "weights_format %d not supported (only DEFAULT)", (int)format);
   }
@@ -142,16 +142,9 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
     if ((s = tg_op_check_weight_quant(ctx, weights, a.output_depth, 0, 1)) != TG_OK) return s;
     /* Asymmetric weights make products reach 255 * 255: half the depth keeps the
      * accumulator below 2^30 (see TG_MAX_ACCUM_DEPTH). */
-    const int32_t max_depth = weights->zero_points[0] != 0 ? TG_MAX_ACCUM_DEPTH / 2 : TG_MAX_ACCUM_DEPTH;
+    const int32_t max_depth = weights->zero_point != 0 ? TG_MAX_ACCUM_DEPTH / 2 : TG_MAX_ACCUM_DEPTH;
     if (a.depth > max_depth) {
       return tg_fail(ctx, TG_ERR_SHAPE, "depth %d exceeds the accumulation depth %d", (int)a.depth, (int)max_depth);
-    }
-    if (weights->n_scales > 1) {
-      for (int32_t i = 1; i < weights->n_scales; ++i) {
-        if (weights->zero_points[i] != weights->zero_points[0]) {
-          return tg_fail(ctx, TG_ERR_QUANT, "per-channel weights with differing zero points");
-        }
-      }
     }
   }
 
@@ -164,9 +157,9 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
   d->bias = bias;
   d->output = output;
   if (type == TG_INT8) {
-    d->q.input_offset = -input->zero_points[0];
-    d->q.filter_offset = -weights->zero_points[0];
-    d->q.output_offset = output->zero_points[0];
+    d->q.input_offset = -input->zero_point;
+    d->q.filter_offset = -weights->zero_point;
+    d->q.output_offset = output->zero_point;
     if (weights->n_scales > 1) {
       int32_t *mult = NULL, *shift = NULL;
       s = tg_op_channel_multipliers(ctx, input, weights, output, a.output_depth, &mult, &shift);

@@ -80,7 +80,7 @@ static tg_status mean_prepare(tg_ctx *ctx, tg_node *node) {
   }
   uint8_t reduced[TG_MAX_DIMS];
   if ((s = resolve_axes(ctx, axis, in, reduced)) != TG_OK) return s;
-  const uint8_t keep_dims = tg_fb_bool(&node->options, kOptKeepDims, 0);
+  const uint8_t keep_dims = tg_fb_bool(tg_op_options(ctx), kOptKeepDims, 0);
   if ((s = check_output(ctx, in, reduced, keep_dims, out)) != TG_OK) return s;
 
   mean_data *d = (mean_data *)tg_ew_alloc(ctx, sizeof(mean_data));
@@ -109,8 +109,8 @@ static tg_status mean_prepare(tg_ctx *ctx, tg_node *node) {
     if (p->count > TG_MEAN_MAX_COUNT) {
       return tg_fail(ctx, TG_ERR_SHAPE, "%d elements per mean, above %d", (int)p->count, (int)TG_MEAN_MAX_COUNT);
     }
-    p->input_zero_point = in->zero_points[0];
-    p->output_zero_point = out->zero_points[0];
+    p->input_zero_point = in->zero_point;
+    p->output_zero_point = out->zero_point;
     const double real = (double)in->scales[0] / (double)out->scales[0];
     if ((s = tg_ew_multiplier(ctx, real, "input/output scale ratio", &p->multiplier, &p->shift)) != TG_OK) return s;
     fold_count(p->count, &p->multiplier, &p->shift);

@@ -23,7 +23,7 @@ static tg_status mul_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
   if ((s = tg_ew_same_type(ctx, in1, "input1", out)) != TG_OK) return s;
   if ((s = tg_op_check_type(ctx, in2, "input2", in1->type)) != TG_OK) return s;
-  const int32_t activation = tg_fb_i8(&node->options, kOptActivation, TG_ACT_NONE);
+  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
   if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
 
   mul_data *d = (mul_data *)tg_ew_alloc(ctx, sizeof(mul_data));
@@ -44,9 +44,9 @@ static tg_status mul_prepare(tg_ctx *ctx, tg_node *node) {
         TG_OK) {
       return s;
     }
-    d->q.input1_offset = -in1->zero_points[0];
-    d->q.input2_offset = -in2->zero_points[0];
-    d->q.output_offset = out->zero_points[0];
+    d->q.input1_offset = -in1->zero_point;
+    d->q.input2_offset = -in2->zero_point;
+    d->q.output_offset = out->zero_point;
     if ((s = tg_op_act_range_s8(ctx, activation, out, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
   } else {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);

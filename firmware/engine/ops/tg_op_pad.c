@@ -79,7 +79,7 @@ static tg_status pad_prepare(tg_ctx *ctx, tg_node *node) {
     if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
     /* values are copied, not rescaled */
     if ((s = tg_ew_same_quant(ctx, in, "input", out, "output")) != TG_OK) return s;
-    d->pad_s8 = (int8_t)out->zero_points[0];
+    d->pad_s8 = (int8_t)out->zero_point;
   }
   d->in = in;
   d->out = out;

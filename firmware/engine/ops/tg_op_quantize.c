@@ -29,12 +29,12 @@ static tg_status quantize_prepare(tg_ctx *ctx, tg_node *node) {
   if (in->type == TG_FLOAT32) {
     d->f.elements = in->elements;
     d->f.scale = out->scales[0];
-    d->f.zero_point = out->zero_points[0];
+    d->f.zero_point = out->zero_point;
   } else {
     if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
     d->q.elements = in->elements;
-    d->q.input_zero_point = in->zero_points[0];
-    d->q.output_zero_point = out->zero_points[0];
+    d->q.input_zero_point = in->zero_point;
+    d->q.output_zero_point = out->zero_point;
     const double real = (double)in->scales[0] / (double)out->scales[0];
     if ((s = tg_ew_multiplier(ctx, real, "input/output scale ratio", &d->q.multiplier, &d->q.shift)) != TG_OK) return s;
   }

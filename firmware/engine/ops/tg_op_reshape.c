@@ -79,7 +79,7 @@ static tg_status reshape_prepare(tg_ctx *ctx, tg_node *node) {
     if ((s = tg_ew_const_i32(ctx, shape, "shape", &values)) != TG_OK) return s;
     if ((s = check_new_shape(ctx, values, shape->elements, "shape tensor", in, out)) != TG_OK) return s;
   } else {
-    const int32_t n = tg_fb_i32_vector(&node->options, kOptNewShape, opt_shape, TG_MAX_DIMS + 1);
+    const int32_t n = tg_fb_i32_vector(tg_op_options(ctx), kOptNewShape, opt_shape, TG_MAX_DIMS + 1);
     if (n < 0) return tg_fail(ctx, TG_ERR_OPTIONS, "ReshapeOptions.new_shape is malformed");
     if (n > 0 && (s = check_new_shape(ctx, opt_shape, n, "new_shape", in, out)) != TG_OK) return s;
   }

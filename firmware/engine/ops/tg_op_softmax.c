@@ -42,7 +42,7 @@ static tg_status softmax_prepare(tg_ctx *ctx, tg_node *node) {
   if (in->ndims < 1 || in->dims[in->ndims - 1] <= 0) {
     return tg_fail(ctx, TG_ERR_SHAPE, "input rank %d: softmax needs a non-empty last dimension", (int)in->ndims);
   }
-  const float beta = tg_fb_f32(&node->options, kOptBeta, 0.0f);
+  const float beta = tg_fb_f32(tg_op_options(ctx), kOptBeta, 0.0f);
   softmax_data *d = (softmax_data *)tg_ew_alloc(ctx, sizeof(softmax_data));
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   const int32_t depth = in->dims[in->ndims - 1];
@@ -50,9 +50,9 @@ static tg_status softmax_prepare(tg_ctx *ctx, tg_node *node) {
   if (in->type == TG_INT8) {
     if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
     if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
-    if (out->zero_points[0] != -128 || out->scales[0] != 1.0f / 256.0f) {
+    if (out->zero_point != -128 || out->scales[0] != 1.0f / 256.0f) {
       return tg_fail(ctx, TG_ERR_QUANT, "output scale %g zero point %d, expected 1/256 and -128",
-                     (double)out->scales[0], (int)out->zero_points[0]);
+                     (double)out->scales[0], (int)out->zero_point);
     }
     if ((s = softmax_quant(ctx, beta, in, &d->q)) != TG_OK) return s;
     d->q.outer = outer;

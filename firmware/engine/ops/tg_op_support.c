@@ -58,8 +58,8 @@ tg_status tg_op_check_act_quant(tg_ctx *ctx, const tg_tensor *t, const char *nam
   if (!tg_op_scale_ok(t->scales[0])) {
     return tg_fail(ctx, TG_ERR_QUANT, "%s scale is not a positive finite number", name);
   }
-  if (t->zero_points[0] < -128 || t->zero_points[0] > 127) {
-    return tg_fail(ctx, TG_ERR_QUANT, "%s zero point %d outside int8", name, (int)t->zero_points[0]);
+  if (t->zero_point < -128 || t->zero_point > 127) {
+    return tg_fail(ctx, TG_ERR_QUANT, "%s zero point %d outside int8", name, (int)t->zero_point);
   }
   return TG_OK;
 }
@@ -78,11 +78,11 @@ tg_status tg_op_check_weight_quant(tg_ctx *ctx, const tg_tensor *w, int32_t chan
     if (!tg_op_scale_ok(w->scales[i])) {
       return tg_fail(ctx, TG_ERR_QUANT, "filter scale %d is not a positive finite number", (int)i);
     }
-    const int32_t zp = w->zero_points[i];
-    if (allow_zero_point ? (zp < -128 || zp > 127) : zp != 0) {
-      return tg_fail(ctx, TG_ERR_QUANT, "filter zero point %d at channel %d, expected %s", (int)zp, (int)i,
-                     allow_zero_point ? "an int8" : "0");
-    }
+  }
+  /* One zero point serves every channel (the reader refuses differing ones). */
+  const int32_t zp = w->zero_point;
+  if (allow_zero_point ? (zp < -128 || zp > 127) : zp != 0) {
+    return tg_fail(ctx, TG_ERR_QUANT, "filter zero point %d, expected %s", (int)zp, allow_zero_point ? "an int8" : "0");
   }
   return TG_OK;
 }
@@ -135,7 +135,7 @@ tg_status tg_op_check_activation(tg_ctx *ctx, int32_t activation) {
 
 tg_status tg_op_act_range_s8(tg_ctx *ctx, int32_t activation, const tg_tensor *output,
                              int32_t *act_min, int32_t *act_max) {
-  const tg_status s = tg_activation_range_s8(activation, output->scales[0], output->zero_points[0], act_min, act_max);
+  const tg_status s = tg_activation_range_s8(activation, output->scales[0], output->zero_point, act_min, act_max);
   if (s != TG_OK) {
     return tg_fail(ctx, s, "fused activation %s cannot be applied to the output quantization",
                    tg_activation_name(activation));

@@ -24,9 +24,9 @@ static tg_status tanh_prepare(tg_ctx *ctx, tg_node *node) {
     if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
     if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
     /* the kernel's output is fixed-point with this scale and zero point */
-    if (out->zero_points[0] != 0 || out->scales[0] != 1.0f / 128.0f) {
+    if (out->zero_point != 0 || out->scales[0] != 1.0f / 128.0f) {
       return tg_fail(ctx, TG_ERR_QUANT, "output scale %g zero point %d, expected 1/128 and 0",
-                     (double)out->scales[0], (int)out->zero_points[0]);
+                     (double)out->scales[0], (int)out->zero_point);
     }
     if ((s = tg_ew_sigmoid_params(ctx, in, &d->q)) != TG_OK) return s;
   }

@@ -16,7 +16,6 @@
 #define TG_MAX_OP_INPUTS 8
 #define TG_MAX_OP_OUTPUTS 4
 #define TG_MAX_GRAPH_IO 8
-#define TG_MAX_SCRATCH_PER_OP 2 /* scratch buffers one operator may request */
 #define TG_MAX_OPCODES 256
 #define TG_ERROR_BYTES 256
 #define TG_ARENA_ALIGN 16
@@ -73,16 +72,16 @@ tg_status tg_plan_greedy(tg_plan_item *items, int32_t n, int32_t *order, size_t 
 typedef struct {
   tg_node node;           /* node.builtin: BuiltinOperator (custom: 32) */
   const tg_op *op;        /* NULL until load finds it */
-  int32_t scratch_bytes[TG_MAX_SCRATCH_PER_OP];
-  int32_t scratch_offset[TG_MAX_SCRATCH_PER_OP]; /* within the activation region */
-  const uint8_t *custom;  /* custom_code of a CUSTOM op, for messages */
-  uint16_t custom_len;    /* clamped: messages print at most 48 bytes of it */
-  uint8_t n_scratch;      /* scratch buffers requested by this node, <= TG_MAX_SCRATCH_PER_OP */
+  /* The scratch buffer (node.scratch_index >= 0): its size and its offset within the
+   * activation region (set by the planner). */
+  int32_t scratch_bytes;
+  int32_t scratch_offset;
 } tg_node_rec;
 
 struct tg_ctx {
   tg_engine *engine;
-  int32_t layer; /* operator being prepared or evaluated; -1 outside */
+  int32_t layer;       /* operator being prepared or evaluated; -1 outside */
+  tg_fb_table options; /* the builtin options of the operator being prepared */
 };
 
 typedef enum { TG_STATE_EMPTY = 0, TG_STATE_LOADED = 1, TG_STATE_FAILED = 2 } tg_engine_state;
@@ -102,15 +101,10 @@ struct tg_engine {
   int32_t n_inputs;
   int32_t n_outputs;
   tg_tensor *tensors;        /* persistent region, n_tensors */
-  /* Offset in the model of each tensor's name bytes (0: no name); the flatbuffer string's
-   * length is the u32 just before them, so no length array is kept. */
-  uint32_t *tensor_names;
   tg_node_rec *nodes;        /* persistent region, n_nodes */
-  const int32_t *zeros;      /* n_zeros zero points shared by all-zero tensors (tg_tensor.c) */
-  uint32_t n_zeros;
-  int32_t inputs[TG_MAX_GRAPH_IO];
-  int32_t outputs[TG_MAX_GRAPH_IO];
-  int32_t n_scratch; /* over all nodes; a handle is layer * TG_MAX_SCRATCH_PER_OP + k */
+  const int32_t *inputs;     /* graph input tensor indices: the model's subgraph vector */
+  const int32_t *outputs;
+  int32_t n_scratch; /* over all nodes; a handle is the layer that requested it */
   tg_ctx ctx;
   uint32_t failures; /* count of recorded messages: tells whether an op set one */
   /* The error message is not here but in a static of tg_interpreter.c (as TFLM's error
@@ -123,8 +117,14 @@ void *tg_engine_alloc(tg_engine *e, size_t bytes, size_t align);
 /* Writes "layer N: OP: " + message into the error text (layer < 0: no prefix). */
 tg_status tg_engine_fail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, ...);
 tg_status tg_engine_vfail(tg_engine *e, int32_t layer, tg_status s, const char *fmt, va_list ap);
-/* Tensor name for messages ("?" when absent), as length + bytes. */
+/* Tensor name for messages ("?" when absent), as length + bytes: looked up in the model
+ * (names are needed for messages only, so the arena keeps none). */
 void tg_tensor_name(const tg_engine *e, int32_t index, const char **name, int *len);
+/* Builtin options (union type and table) of operator index of subgraph 0, read again
+ * from the model (the reader has checked every operator table). */
+tg_status tg_model_options(const tg_engine *e, int32_t index, uint8_t *type, tg_fb_table *options);
+/* custom_code of operator index (a CUSTOM op), for messages; len 0 when absent. */
+void tg_model_custom_code(const tg_engine *e, int32_t index, const char **code, int *len);
 
 /* Reads tensor index of subgraph 0 (table tt) into e->tensors[index]. */
 tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec *buffers,

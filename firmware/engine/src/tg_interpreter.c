@@ -15,18 +15,6 @@ void *tg_engine_alloc(tg_engine *e, size_t bytes, size_t align) {
   return e->arena + start;
 }
 
-void tg_tensor_name(const tg_engine *e, int32_t index, const char **name, int *len) {
-  if (index >= 0 && index < e->n_tensors && e->tensor_names != NULL && e->tensor_names[index] != 0) {
-    const uint32_t pos = e->tensor_names[index]; /* checked by tg_tensor_read: count before it */
-    const uint32_t n = tg_fb_read_u32(e->model + pos - 4u);
-    *name = (const char *)(e->model + pos);
-    *len = n > 64 ? 64 : (int)n;
-  } else {
-    *name = "?";
-    *len = 1;
-  }
-}
-
 /* One message buffer for the image, outside every arena (see tg_internal.h). */
 static char tg_error_text[TG_ERROR_BYTES];
 
@@ -74,32 +62,31 @@ void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes) {
   return tg_engine_alloc(e, bytes, 8);
 }
 
-tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle) {
+tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int16_t *handle) {
   tg_engine *e = ctx->engine;
   if (handle == NULL || e->state != TG_STATE_EMPTY || ctx->layer < 0) return TG_ERR_STATE;
   tg_node_rec *r = &e->nodes[ctx->layer];
-  if (r->n_scratch >= TG_MAX_SCRATCH_PER_OP) {
-    return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "more than %d scratch buffers for one operator",
-                   TG_MAX_SCRATCH_PER_OP);
+  if (r->node.scratch_index >= 0) {
+    return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "more than one scratch buffer for one operator");
   }
   if (bytes > (size_t)INT32_MAX) {
     return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "scratch buffer of %lu bytes", (unsigned long)bytes);
   }
-  const int32_t k = r->n_scratch++;
-  r->scratch_bytes[k] = (int32_t)bytes;
-  r->scratch_offset[k] = 0;
+  r->scratch_bytes = (int32_t)bytes;
+  r->node.scratch_index = (int16_t)ctx->layer; /* TG_MAX_OPERATORS fits int16 */
   ++e->n_scratch;
-  *handle = ctx->layer * TG_MAX_SCRATCH_PER_OP + k;
+  *handle = r->node.scratch_index;
   return TG_OK;
 }
 
-void *tg_scratch(tg_ctx *ctx, int32_t handle) {
+void *tg_scratch(tg_ctx *ctx, int16_t handle) {
   tg_engine *e = ctx->engine;
-  if (e->state != TG_STATE_LOADED || handle < 0) return NULL;
-  const int32_t layer = handle / TG_MAX_SCRATCH_PER_OP, k = handle % TG_MAX_SCRATCH_PER_OP;
-  if (layer >= e->n_nodes || k >= e->nodes[layer].n_scratch) return NULL;
-  return e->arena + e->activation_offset + e->nodes[layer].scratch_offset[k];
+  if (e->state != TG_STATE_LOADED || handle < 0 || handle >= e->n_nodes) return NULL;
+  if (e->nodes[handle].node.scratch_index != handle) return NULL;
+  return e->arena + e->activation_offset + e->nodes[handle].scratch_offset;
 }
+
+const tg_fb_table *tg_op_options(const tg_ctx *ctx) { return &ctx->options; }
 
 /* ---- public API --------------------------------------------------------------------- */
 
@@ -143,10 +130,11 @@ static tg_status prepare_layer(tg_engine *e, int32_t layer) {
   r->op = tg_find_op(r->node.builtin);
   if (r->op == NULL) {
     if (r->node.builtin == 32) {
+      const char *code;
+      int len;
+      tg_model_custom_code(e, layer, &code, &len);
       return tg_engine_fail(e, layer, TG_ERR_UNSUPPORTED_OP,
-                            "custom operator '%.*s' (code 32) is not supported by this build",
-                            (int)(r->custom_len > 48 ? 48 : r->custom_len),
-                            r->custom != NULL ? (const char *)r->custom : "?");
+                            "custom operator '%.*s' (code 32) is not supported by this build", len, code);
     }
     /* No "layer N: OP:" prefix here: the message names the operator itself. */
     tg_format(tg_error_text, sizeof tg_error_text, "layer %d: operator %s (code %d) is not supported by this build",
@@ -154,18 +142,27 @@ static tg_status prepare_layer(tg_engine *e, int32_t layer) {
     ++e->failures;
     return TG_ERR_UNSUPPORTED_OP;
   }
-  const uint8_t expected = tg_builtin_options_type(r->node.builtin);
-  if (r->node.options_type == 0) {
-    r->node.options.table = 0; /* NONE: every option takes its schema default */
-  } else if (r->node.options_type != expected) {
-    return tg_engine_fail(e, layer, TG_ERR_OPTIONS, "builtin options of union type %u, expected %u",
-                          (unsigned)r->node.options_type, (unsigned)expected);
+  /* The options table is read again from the model (the reader checked it): the arena
+   * keeps no per-node copy, since only prepare reads options. */
+  tg_fb_table options;
+  uint8_t options_type;
+  if (tg_model_options(e, layer, &options_type, &options) != TG_OK) {
+    return tg_engine_fail(e, layer, TG_ERR_MODEL_TRUNCATED, "operator table outside the model");
   }
+  const uint8_t expected = tg_builtin_options_type(r->node.builtin);
+  if (options_type == 0) {
+    options.table = 0; /* NONE: every option takes its schema default */
+  } else if (options_type != expected) {
+    return tg_engine_fail(e, layer, TG_ERR_OPTIONS, "builtin options of union type %u, expected %u",
+                          (unsigned)options_type, (unsigned)expected);
+  }
+  e->ctx.options = options;
   r->node.kernel_path = TG_PATH_REF;
   e->ctx.layer = layer;
   const uint32_t before = e->failures;
   s = r->op->prepare(&e->ctx, &r->node);
   e->ctx.layer = -1;
+  e->ctx.options = (tg_fb_table){e->model, e->model_bytes, 0};
   if (s != TG_OK) {
     if (e->failures == before) tg_engine_fail(e, layer, s, "prepare failed (%s)", tg_status_name(s));
     return s;
@@ -187,10 +184,8 @@ tg_status tg_engine_load(tg_engine *e, const uint8_t *model, size_t model_bytes)
   e->state = TG_STATE_EMPTY;
   e->n_tensors = e->n_nodes = e->n_inputs = e->n_outputs = e->n_scratch = 0;
   e->tensors = NULL;
-  e->tensor_names = NULL;
   e->nodes = NULL;
-  e->zeros = NULL;
-  e->n_zeros = 0;
+  e->inputs = e->outputs = NULL;
   tg_error_text[0] = '\0';
   e->ctx.layer = -1;
   if (model == NULL || ((uintptr_t)model & 3u) != 0) {

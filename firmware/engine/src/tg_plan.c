@@ -119,10 +119,9 @@ tg_status tg_plan_model(tg_engine *e) {
   const int32_t n_tensor_items = n;
   /* Scratch buffers in request order (layer order, then within the layer). */
   for (int32_t op = 0; op < e->n_nodes; ++op) {
-    for (int32_t k = 0; k < e->nodes[op].n_scratch; ++k) {
-      items[n] = (tg_plan_item){e->nodes[op].scratch_bytes[k], op, op, e->n_tensors + (n - n_tensor_items), 0};
-      ++n;
-    }
+    if (e->nodes[op].node.scratch_index < 0) continue;
+    items[n] = (tg_plan_item){e->nodes[op].scratch_bytes, op, op, e->n_tensors + (n - n_tensor_items), 0};
+    ++n;
   }
   size_t total = 0;
   tg_status s = tg_plan_greedy(items, n, order, &total);
@@ -139,7 +138,7 @@ tg_status tg_plan_model(tg_engine *e) {
     if (item_of[t] >= 0) e->tensors[t].data = e->arena + act + items[item_of[t]].offset;
   }
   for (int32_t op = 0, i = n_tensor_items; op < e->n_nodes; ++op) {
-    for (int32_t k = 0; k < e->nodes[op].n_scratch; ++k) e->nodes[op].scratch_offset[k] = items[i++].offset;
+    if (e->nodes[op].node.scratch_index >= 0) e->nodes[op].scratch_offset = items[i++].offset;
   }
   e->activation_offset = act;
   e->activation_bytes = total;

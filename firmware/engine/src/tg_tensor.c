@@ -1,6 +1,6 @@
 /* Reader of one tensor of subgraph 0: shape, type, constant data (inline or stored
- * after the flatbuffer) and quantization parameters (zero points copied as int32 into
- * the arena's persistent region, scales used in place when aligned). Field numbers follow tensorflow/lite/schema/schema.fbs. */
+ * after the flatbuffer) and quantization parameters. The record points into the model
+ * (shape, scales, data) instead of copying: the arena keeps 32 bytes per tensor. Field numbers follow tensorflow/lite/schema/schema.fbs. */
 #include <string.h>
 
 #include "tg_internal.h"
@@ -65,34 +65,23 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
                             (int)t->ndims);
     }
   }
+  if (scales.count > UINT16_MAX) {
+    return tg_engine_fail(e, -1, TG_ERR_QUANT, "tensor %d '%.*s': %u scales, this build allows %u",
+                          (int)index, nlen, name, (unsigned)scales.count, (unsigned)UINT16_MAX);
+  }
   /* Scales stay in the model when aligned (as constant data does: the target is
    * little-endian and the model outlives the engine's use of it); otherwise they are
-   * copied. Zero points are int64 in the file and become an int32 copy, unless all are
-   * 0 (below). */
+   * copied. Zero points are int64 in the file; one int32 is kept, which every channel
+   * must share (int8 kernels take one zero point per tensor; weights have 0). */
   const uint8_t *scale_bytes = q->buf + scales.pos;
   const int in_place = ((uintptr_t)scale_bytes & 3u) == 0;
   float *copy = in_place ? NULL : tg_engine_alloc(e, (size_t)scales.count * sizeof(float), 4);
-  /* All-zero zero points (every weight and bias tensor: symmetric quantization) share
-   * one read-only zero array, the engine's largest so far, instead of a copy each. */
-  int all_zero = 1;
-  for (uint32_t i = 0; has_zp && all_zero && i < zps.count; ++i) {
-    const uint8_t *p = q->buf + zps.pos + 8u * i;
-    all_zero = (tg_fb_read_u32(p) | tg_fb_read_u32(p + 4)) == 0;
-  }
-  int32_t *zp = NULL;
-  if (!all_zero || scales.count > e->n_zeros) {
-    zp = tg_engine_alloc(e, (size_t)scales.count * sizeof(int32_t), 4);
-    if (zp != NULL && all_zero) {
-      memset(zp, 0, (size_t)scales.count * sizeof(int32_t));
-      e->zeros = zp;
-      e->n_zeros = scales.count;
-    }
-  }
-  if ((!in_place && copy == NULL) || (zp == NULL && !(all_zero && scales.count <= e->n_zeros))) {
+  if (!in_place && copy == NULL) {
     return tg_engine_fail(e, -1, TG_ERR_ARENA_TOO_SMALL,
-                          "tensor %d '%.*s': no arena left for %u quantization parameters",
+                          "tensor %d '%.*s': no arena left for %u quantization scales",
                           (int)index, nlen, name, (unsigned)scales.count);
   }
+  int32_t zero_point = 0;
   for (uint32_t i = 0; i < scales.count; ++i) {
     const uint32_t bits = tg_fb_read_u32(scale_bytes + 4u * i);
     float f;
@@ -112,11 +101,18 @@ static tg_status read_quant(tg_engine *e, int32_t index, const tg_fb_table *q, t
                             "tensor %d '%.*s': zero point %u does not fit in int32", (int)index,
                             nlen, name, (unsigned)i);
     }
-    if (!all_zero) zp[i] = (int32_t)z;
+    if (i == 0) {
+      zero_point = (int32_t)z;
+    } else if (z != zero_point) {
+      return tg_engine_fail(e, -1, TG_ERR_QUANT,
+                            "tensor %d '%.*s': zero point of channel %u is %ld, channel 0 has %ld; "
+                            "per-channel zero points that differ are not supported",
+                            (int)index, nlen, name, (unsigned)i, (long)z, (long)zero_point);
+    }
   }
-  t->n_scales = (int32_t)scales.count;
+  t->n_scales = (uint16_t)scales.count;
   t->scales = in_place ? (const float *)(const void *)scale_bytes : copy;
-  t->zero_points = all_zero ? e->zeros : zp;
+  t->zero_point = zero_point;
   t->quantized_dimension = (int8_t)qdim;
   return TG_OK;
 }
@@ -151,15 +147,11 @@ tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec 
                              const tg_fb_table *tt, int32_t index) {
   tg_tensor *t = &e->tensors[index];
   memset(t, 0, sizeof *t);
-  tg_fb_vec name;
-  if (tg_fb_vector(tt, TENSOR_NAME, 1, &name, NULL) == TG_OK && name.count > 0) {
-    e->tensor_names[index] = name.pos; /* > 0: the vector's u32 count precedes it */
-  }
   const char *nm;
   int nlen;
   tg_tensor_name(e, index, &nm, &nlen);
 
-  int32_t dims[TG_MAX_DIMS + 1];
+  static const int32_t no_dims[1] = {0}; /* a rank-0 tensor's dims */
   int32_t ndims = 0;
   tg_fb_vec shape;
   if (tg_fb_vector(tt, TENSOR_SHAPE, 4, &shape, NULL) != TG_OK) {
@@ -170,7 +162,13 @@ tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec 
     return tg_engine_fail(e, -1, TG_ERR_SHAPE, "tensor %d '%.*s': rank %u, this build allows %d",
                           (int)index, nlen, nm, (unsigned)shape.count, TG_MAX_DIMS);
   }
-  for (uint32_t i = 0; i < shape.count; ++i) dims[i] = (int32_t)tg_fb_read_u32(tt->buf + shape.pos + 4u * i);
+  if (shape.count > 0 && (shape.pos & 3u) != 0) {
+    return tg_engine_fail(e, -1, TG_ERR_MODEL_INVALID,
+                          "tensor %d '%.*s': shape at model offset %u is not 4-byte aligned", (int)index,
+                          nlen, nm, (unsigned)shape.pos);
+  }
+  /* The shape is used in place (the model outlives the engine's use of it). */
+  const int32_t *dims = shape.count > 0 ? (const int32_t *)(const void *)(tt->buf + shape.pos) : no_dims;
   ndims = (int32_t)shape.count;
 
   uint8_t type, variable;
@@ -205,8 +203,8 @@ tg_status tg_tensor_read(tg_engine *e, const tg_fb_table *root, const tg_fb_vec 
       return tg_engine_fail(e, -1, TG_ERR_SHAPE, "tensor %d '%.*s': more than 2^31 bytes",
                             (int)index, nlen, nm);
     }
-    t->dims[i] = dims[i];
   }
+  t->dims = dims;
   t->type = (uint8_t)type;
   t->ndims = (int8_t)ndims;
   t->elements = (int32_t)elements;

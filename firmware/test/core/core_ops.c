@@ -7,7 +7,7 @@
 
 typedef struct {
   int32_t elements;
-  int32_t scratch;
+  int16_t scratch;
 } add_data;
 
 static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
@@ -28,7 +28,7 @@ static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
   node->user_data = d;
   node->scratch_index = d->scratch;
   /* The options carry a fused activation (field 0); RELU is the only one honoured. */
-  node->kernel_path = tg_fb_i8(&node->options, 0, 0) == 1 ? TG_PATH_OPT : TG_PATH_REF;
+  node->kernel_path = tg_fb_i8(tg_op_options(ctx), 0, 0) == 1 ? TG_PATH_OPT : TG_PATH_REF;
   return TG_OK;
 }
 
@@ -44,6 +44,7 @@ static tg_status add_eval(tg_ctx *ctx, const tg_node *node) {
 }
 
 static tg_status relu_prepare(tg_ctx *ctx, tg_node *node) {
+  if (node->n_inputs != 1 || node->n_outputs != 1) return tg_fail(ctx, TG_ERR_MODEL_INVALID, "arity");
   const tg_tensor *i = tg_tensor_at(ctx, node->inputs[0]);
   const tg_tensor *o = tg_tensor_at(ctx, node->outputs[0]);
   if (i == NULL || o == NULL || i->elements != o->elements) return tg_fail(ctx, TG_ERR_SHAPE, "shape");
@@ -74,10 +75,10 @@ static tg_status tanh_eval(tg_ctx *ctx, const tg_node *node) {
   return tg_fail(ctx, TG_ERR_STATE, "eval refused");
 }
 
-/* MEAN: asks for three scratch buffers; the third is over the per-operator limit. */
+/* MEAN: asks for two scratch buffers; the second is over the per-operator limit. */
 static tg_status mean_prepare(tg_ctx *ctx, tg_node *node) {
-  int32_t h;
-  for (int i = 0; i < 3; ++i) {
+  int16_t h;
+  for (int i = 0; i < 2; ++i) {
     const tg_status s = tg_request_scratch(ctx, 100, &h);
     if (s != TG_OK) return s;
     node->scratch_index = h;

@@ -124,7 +124,8 @@ static void test_arena_figures(void) {
   TG_CHECK(engine->tensors[0].data == base);
   TG_CHECK(engine->tensors[2].data == base + 16);
   TG_CHECK(engine->tensors[3].data == base);
-  TG_CHECK_EQ_INT(engine->nodes[0].scratch_offset[0], 32);
+  TG_CHECK_EQ_INT(engine->nodes[0].scratch_offset, 32);
+  TG_CHECK_EQ_INT(engine->nodes[0].scratch_bytes, 16);
   TG_CHECK_EQ_INT(engine->n_scratch, 1);
   TG_CHECK(tg_scratch(&engine->ctx, 0) == base + 32);
   TG_CHECK(tg_scratch(&engine->ctx, 1) == NULL); /* layer 0 asked for one buffer only */
@@ -227,9 +228,9 @@ static void test_prepare_and_eval_failures(void) {
   TG_CHECK_EQ_INT(r.n_markers, 4); /* the marker still falls after the failing layer */
 
   tm_float_add_relu(&m);
-  m.opcodes[1].builtin = 40; /* test MEAN: a third scratch buffer */
+  m.opcodes[1].builtin = 40; /* test MEAN: a second scratch buffer */
   TG_CHECK_EQ_INT(load(&m), TG_ERR_ARENA_TOO_SMALL);
-  CHECK_PREFIX("layer 1: MEAN: more than 2 scratch buffers for one operator");
+  CHECK_PREFIX("layer 1: MEAN: more than one scratch buffer for one operator");
 
   tm_float_add_relu(&m);
   m.tensors[1].shape[1] = 3; /* test ADD's prepare: element counts differ */

@@ -42,8 +42,17 @@ static void test_valid_model_loads(void) {
   TG_CHECK_EQ_INT(engine->tensors[0].ndims, 2);
   TG_CHECK_EQ_INT(engine->nodes[0].node.builtin, 0);
   TG_CHECK_EQ_INT(engine->nodes[1].node.inputs[0], 2);
-  TG_CHECK_EQ_INT(engine->nodes[0].node.options_type, 11);
-  TG_CHECK(engine->nodes[0].node.options.table != 0);
+  /* Index lists and shapes are the model's own vectors, not copies. */
+  TG_CHECK((const uint8_t *)engine->nodes[1].node.inputs > engine->model &&
+           (const uint8_t *)engine->nodes[1].node.inputs < engine->model + engine->model_bytes);
+  TG_CHECK((const uint8_t *)engine->tensors[0].dims > engine->model &&
+           (const uint8_t *)engine->tensors[0].dims < engine->model + engine->model_bytes);
+  TG_CHECK_EQ_INT(engine->tensors[0].dims[1], 4);
+  uint8_t type = 0;
+  tg_fb_table options;
+  TG_CHECK_EQ_INT(tg_model_options(engine, 0, &type, &options), TG_OK);
+  TG_CHECK_EQ_INT(type, 11);
+  TG_CHECK(options.table != 0);
 }
 
 static void test_truncated(void) {
@@ -188,7 +197,7 @@ static void test_quantization(void) {
   TG_CHECK_EQ_INT(load(&m), TG_OK);
   TG_CHECK_EQ_INT(engine->tensors[0].n_scales, 1);
   TG_CHECK_NEAR(engine->tensors[0].scales[0], 0.5, 0);
-  TG_CHECK_EQ_INT(engine->tensors[0].zero_points[0], -3);
+  TG_CHECK_EQ_INT(engine->tensors[0].zero_point, -3);
   TG_CHECK_EQ_INT(((uintptr_t)engine->tensors[0].scales & 3u), 0);
 
   /* Per-channel along dimension 1 (4 channels). */
@@ -217,36 +226,21 @@ static void test_quantization(void) {
   CHECK_LOAD(&m, TG_ERR_QUANT, "does not fit in int32");
 }
 
-/* All-zero zero points (symmetric weights and biases) share one zero array, the largest
- * read so far; a tensor with a nonzero zero point keeps its own copy; a reload starts
- * over (nothing points into the previous model's persistent data). */
-static void test_shared_zero_points(void) {
+/* Per-channel zero points: one value serves every channel, so equal ones load and
+ * differing ones are refused with the channel named. */
+static void test_per_channel_zero_points(void) {
   tm_model m;
   tm_float_add_relu(&m);
-  m.tensors[0].n_scales = m.tensors[0].n_zero_points = 1;
-  m.tensors[0].scales[0] = 0.5f;
   m.tensors[1].n_scales = m.tensors[1].n_zero_points = 4;
-  for (int i = 0; i < 4; ++i) m.tensors[1].scales[i] = 0.25f * (float)(i + 1);
-  m.tensors[1].quantized_dimension = 1;
-  m.tensors[2].n_scales = m.tensors[2].n_zero_points = 1;
-  m.tensors[2].scales[0] = 1.0f;
-  m.tensors[2].zero_points[0] = -3;
-  m.tensors[3].n_scales = m.tensors[3].n_zero_points = 1;
-  m.tensors[3].scales[0] = 1.0f;
-  for (int pass = 0; pass < 2; ++pass) {
-    const tg_status s = load(&m);
-    TG_CHECK_EQ_INT(s, TG_OK);
-    if (s != TG_OK) return;
-    const tg_tensor *t = engine->tensors;
-    TG_CHECK(t[3].zero_points == t[1].zero_points); /* the 4-entry array, read before it */
-    TG_CHECK(t[2].zero_points != t[1].zero_points);
-    TG_CHECK_EQ_INT(t[2].zero_points[0], -3);
-    TG_CHECK_EQ_INT(t[0].zero_points[0], 0);
-    for (int i = 0; i < 4; ++i) TG_CHECK_EQ_INT(t[1].zero_points[i], 0);
-    TG_CHECK_EQ_INT(t[3].zero_points[0], 0);
-    const uint8_t *zp = (const uint8_t *)t[1].zero_points;
-    TG_CHECK(zp > (const uint8_t *)engine && zp < (const uint8_t *)engine + tg_engine_arena_used(engine));
+  for (int i = 0; i < 4; ++i) {
+    m.tensors[1].scales[i] = 0.25f * (float)(i + 1);
+    m.tensors[1].zero_points[i] = 5;
   }
+  m.tensors[1].quantized_dimension = 1;
+  TG_CHECK_EQ_INT(load(&m), TG_OK);
+  TG_CHECK_EQ_INT(engine->tensors[1].zero_point, 5);
+  m.tensors[1].zero_points[2] = 6;
+  CHECK_LOAD(&m, TG_ERR_QUANT, "zero point of channel 2 is 6, channel 0 has 5");
 }
 
 static void test_dataflow(void) {
@@ -355,7 +349,7 @@ int main(void) {
   TG_RUN(test_tensor_errors);
   TG_RUN(test_external_buffers);
   TG_RUN(test_quantization);
-  TG_RUN(test_shared_zero_points);
+  TG_RUN(test_per_channel_zero_points);
   TG_RUN(test_dataflow);
   TG_RUN(test_limits);
   TG_RUN(test_operator_codes);

@@ -387,13 +387,12 @@ static void test_operator_without_bias(void) {
 
 static void use_options(const tg_test_field *f, int n) {
   tg_test_options(&g_opts, f, n);
-  g_node.node.options = g_opts.table;
+  C.options = g_opts.table;
 }
 
 static void test_prepare_errors(void) {
   generate(&kCases[0], 5u);
   static const float two_scales[2] = {0.01f, 0.02f};
-  static const int32_t zps_nonzero[4] = {0, 1, 0, 0};
   static const tg_test_field valid_1x1[] = {{0, 1, TG_TEST_VALID}, {1, 4, 1}, {2, 4, 1}};
   static const tg_test_field stride0[] = {{0, 1, 0}, {1, 4, 0}, {2, 4, 1}};
   static const tg_test_field padding2[] = {{0, 1, 2}, {1, 4, 1}, {2, 4, 1}};
@@ -407,28 +406,28 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_UNSUPPORTED_TYPE, C.tensors[2].type = TG_FLOAT32);
   EXPECT_PREPARE(TG_ERR_HYBRID, C.tensors[0].type = TG_FLOAT32; C.tensors[3].type = TG_FLOAT32);
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[0].ndims = 3);
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[3] = 2);  /* 3 input channels, filter 2 */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[0] = 3);  /* filter 3 out channels, output 4 */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[3] = 1);  /* 3 groups cannot share 4 output channels */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].dims[1] += 1); /* output height disagrees with SAME */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].dims[0] = 2);  /* batch */
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[3] = 2);  /* 3 input channels, filter 2 */
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[0] = 3);  /* filter 3 out channels, output 4 */
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[3] = 1);  /* 3 groups cannot share 4 output channels */
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[3])[1] += 1); /* output height disagrees with SAME */
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[3])[0] = 2);  /* batch */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[2].elements = 3);
   /* 3x3x40000 taps: past the accumulation depth that keeps int32 exact */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[0].dims[3] = 40000; C.tensors[1].dims[3] = 40000);
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[0])[3] = 40000; tg_test_dims(&C.tensors[1])[3] = 40000);
   /* a 9x9 VALID window does not fit a 7x5 input */
-  EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[1].dims[1] = 9; C.tensors[1].dims[2] = 9; use_options(valid_1x1, 3));
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[1] = 9; tg_test_dims(&C.tensors[1])[2] = 9; use_options(valid_1x1, 3));
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].n_scales = 2; C.tensors[1].scales = two_scales);
-  EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].zero_points = zps_nonzero);
+  EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].zero_point = 1);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].quantized_dimension = 3);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[0].n_scales = 0);
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 0.0f);
-  EXPECT_PREPARE(TG_ERR_QUANT, g_in_zp[0] = 300);
+  EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[0].zero_point = 300);
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 1e-20f); /* effective scale past 2^30 */
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(stride0, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(padding2, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(tanh_act, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(dilation0, 3));
-  EXPECT_PREPARE(TG_ERR_OPTIONS, g_node.node.options.table = 0); /* no options: stride 0 */
+  EXPECT_PREPARE(TG_ERR_OPTIONS, C.options.table = 0); /* no options: stride 0 */
   EXPECT_PREPARE(TG_ERR_ARENA_TOO_SMALL, C.capacity = 16);
   /* One byte less than a successful prepare used: the multipliers no longer fit. */
   setup_op(&kCases[0], TG_INT8);

@@ -288,7 +288,7 @@ static void test_random_configurations(void) {
 
 static void use_options(const tg_test_field *f, int n) {
   tg_test_options(&g_opts, f, n);
-  g_node.node.options = g_opts.table;
+  C.options = g_opts.table;
 }
 
 #define EXPECT_PREPARE(op, want, mutate)                                                                       \
@@ -315,11 +315,11 @@ static void prepare_errors(const tg_op *op) {
   EXPECT_PREPARE(*op, TG_ERR_UNSUPPORTED_TYPE, C.tensors[0].type = TG_INT16; C.tensors[1].type = TG_INT16);
   EXPECT_PREPARE(*op, TG_ERR_UNSUPPORTED_TYPE, C.tensors[1].type = TG_FLOAT32);
   EXPECT_PREPARE(*op, TG_ERR_SHAPE, C.tensors[0].ndims = 3);
-  EXPECT_PREPARE(*op, TG_ERR_SHAPE, C.tensors[1].dims[3] = 2);  /* channels */
-  EXPECT_PREPARE(*op, TG_ERR_SHAPE, C.tensors[1].dims[2] += 1); /* width disagrees with SAME */
+  EXPECT_PREPARE(*op, TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[3] = 2);  /* channels */
+  EXPECT_PREPARE(*op, TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[2] += 1); /* width disagrees with SAME */
   EXPECT_PREPARE(*op, TG_ERR_SHAPE, use_options(too_big, 5));  /* 9x9 VALID on 7x5 */
   EXPECT_PREPARE(*op, TG_ERR_QUANT, C.tensors[1].scales = other_scale);
-  EXPECT_PREPARE(*op, TG_ERR_QUANT, C.tensors[1].zero_points = other_zp);
+  EXPECT_PREPARE(*op, TG_ERR_QUANT, C.tensors[1].zero_point = other_zp[0]);
   EXPECT_PREPARE(*op, TG_ERR_QUANT, C.tensors[0].n_scales = 0);
   EXPECT_PREPARE(*op, TG_ERR_OPTIONS, use_options(filter0, 4));
   EXPECT_PREPARE(*op, TG_ERR_OPTIONS, use_options(stride0, 4));

@@ -33,9 +33,12 @@ struct tg_ctx {
   size_t scratch_capacity; /* lower it (e.g. to 0) to refuse scratch requests */
   size_t scratch_offset[TG_TEST_MAX_SCRATCH];
   int32_t n_scratch;
+  tg_fb_table options; /* of the node being prepared (tg_test_node_init) */
   tg_status last;
   char message[256];
 };
+
+const tg_fb_table *tg_op_options(const tg_ctx *ctx) { return &ctx->options; }
 
 tg_tensor *tg_tensor_at(tg_ctx *ctx, int32_t index) {
   if (index < 0 || index >= ctx->n_tensors) return NULL;
@@ -49,7 +52,7 @@ void *tg_alloc_persistent(tg_ctx *ctx, size_t bytes) {
   return ctx->arena + start;
 }
 
-tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle) {
+tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int16_t *handle) {
   if (handle == NULL) return TG_ERR_STATE;
   *handle = -1;
   const size_t start = (ctx->scratch_used + 15u) & ~(size_t)15u;
@@ -60,11 +63,11 @@ tg_status tg_request_scratch(tg_ctx *ctx, size_t bytes, int32_t *handle) {
   }
   ctx->scratch_offset[ctx->n_scratch] = start;
   ctx->scratch_used = start + bytes;
-  *handle = ctx->n_scratch++;
+  *handle = (int16_t)ctx->n_scratch++;
   return TG_OK;
 }
 
-void *tg_scratch(tg_ctx *ctx, int32_t handle) {
+void *tg_scratch(tg_ctx *ctx, int16_t handle) {
   if (handle < 0 || handle >= ctx->n_scratch) return NULL;
   return ctx->scratch + ctx->scratch_offset[handle];
 }
@@ -174,26 +177,46 @@ int32_t tg_fb_i32_vector(const tg_fb_table *t, int field, int32_t *out, int32_t 
 }
 
 /* ---- tensors ---------------------------------------------------------------------- */
+/* The engine's tensors point at the model's shape vectors; here each tg_test_tensor call
+ * copies the shape into the next slot of a ring (a test holds far fewer tensors at once
+ * than it has slots), so a test may change a shape through tg_test_dims. */
+#define TG_TEST_SHAPE_SLOTS 1024
+static int32_t tg_test_shapes[TG_TEST_SHAPE_SLOTS][TG_MAX_DIMS];
+static int32_t tg_test_next_shape;
+
+static inline int32_t *tg_test_dims(tg_tensor *t) {
+  for (int32_t i = 0; i < TG_TEST_SHAPE_SLOTS; ++i) {
+    if (t->dims == tg_test_shapes[i]) return tg_test_shapes[i];
+  }
+  return NULL; /* not a tg_test_tensor: the caller's TG_CHECK fails on it */
+}
+
 static inline void tg_test_tensor(tg_tensor *t, tg_type type, int32_t ndims, const int32_t *dims, void *data) {
   memset(t, 0, sizeof(*t));
+  int32_t *shape = tg_test_shapes[tg_test_next_shape];
+  tg_test_next_shape = (tg_test_next_shape + 1) % TG_TEST_SHAPE_SLOTS;
+  memset(shape, 0, sizeof(tg_test_shapes[0]));
   t->type = type;
   t->ndims = ndims;
   t->elements = 1;
   for (int32_t i = 0; i < ndims; ++i) {
-    t->dims[i] = dims[i];
+    shape[i] = dims[i];
     t->elements *= dims[i];
   }
+  t->dims = shape;
   const int32_t size = type == TG_INT8 ? 1 : (type == TG_INT16 ? 2 : 4);
   t->bytes = t->elements * size;
   t->data = data;
 }
 
+/* n scales; zero_points[0] serves every channel, as in the engine (the reader refuses
+ * per-channel zero points that differ). */
 static inline void tg_test_quant(tg_tensor *t, int32_t n, const float *scales, const int32_t *zero_points,
                                  int32_t qdim) {
-  t->n_scales = n;
+  t->n_scales = (uint16_t)n;
   t->scales = scales;
-  t->zero_points = zero_points;
-  t->quantized_dimension = qdim;
+  t->zero_point = zero_points != NULL ? zero_points[0] : 0;
+  t->quantized_dimension = (int8_t)qdim;
 }
 
 /* A node over tensors 0..n_inputs-1 (input i = tensor i, -1 entries omitted) with
@@ -214,7 +237,7 @@ static inline void tg_test_node_init(tg_test_node *tn, int32_t n_inputs, const t
   tn->node.outputs = tn->outputs;
   tn->node.scratch_index = -1;
   tn->node.kernel_path = 0xff;
-  if (opts != NULL) tn->node.options = opts->table;
+  ctx->options = opts != NULL ? opts->table : (tg_fb_table){NULL, 0, 0};
   ctx->n_tensors = n_inputs + 1;
   ctx->used = 0;
   ctx->capacity = TG_TEST_ARENA_BYTES;
