@@ -73,9 +73,11 @@ typedef struct {
   int32_t input_offset;  /* -input zero point */
   int32_t filter_offset; /* -filter zero point: 0 for conv and depthwise (symmetric weights) */
   int32_t output_offset; /* output zero point */
-  /* Per output channel when per_channel, else entry [0] serves every channel. */
+  /* Per output channel when per_channel, else entry [0] serves every channel. A shift
+   * is within [-31, 30] (tg_op_multiplier), so one byte holds it: the arena keeps 5
+   * bytes per channel instead of 8. */
   const int32_t *multiplier;
-  const int32_t *shift;
+  const int8_t *shift;
   int32_t per_channel;
   int32_t act_min; /* fused activation clamp, within [-128, 127] */
   int32_t act_max;

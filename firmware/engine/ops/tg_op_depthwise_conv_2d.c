@@ -163,7 +163,8 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   d->bias = bias;
   d->output = output;
   if (type == TG_INT8) {
-    int32_t *mult = NULL, *shift = NULL;
+    int32_t *mult = NULL;
+    int8_t *shift = NULL;
     if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
     d->q.input_offset = -input->zero_point;
     d->q.filter_offset = 0;

@@ -18,7 +18,7 @@ typedef struct {
   tg_quant_args q;
   tg_act_f32 act;
   int32_t multiplier; /* per-tensor requantization lives here */
-  int32_t shift;
+  int8_t shift;
   const tg_tensor *input;
   const tg_tensor *weights;
   const tg_tensor *bias;
@@ -89,8 +89,10 @@ static tg_status per_tensor_multiplier(tg_ctx *ctx, const tg_tensor *input, cons
       return tg_fail(ctx, TG_ERR_QUANT, "bias scale disagrees with input scale x weights scale");
     }
   }
-  const tg_status s = tg_op_multiplier(ctx, product / (double)output->scales[0], &d->multiplier, &d->shift);
+  int32_t shift;
+  const tg_status s = tg_op_multiplier(ctx, product / (double)output->scales[0], &d->multiplier, &shift);
   if (s != TG_OK) return s;
+  d->shift = (int8_t)shift; /* within [-31, 31] (tg_op_multiplier) */
   d->q.multiplier = &d->multiplier;
   d->q.shift = &d->shift;
   d->q.per_channel = 0;
@@ -161,7 +163,8 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
     d->q.filter_offset = -weights->zero_point;
     d->q.output_offset = output->zero_point;
     if (weights->n_scales > 1) {
-      int32_t *mult = NULL, *shift = NULL;
+      int32_t *mult = NULL;
+    int8_t *shift = NULL;
       s = tg_op_channel_multipliers(ctx, input, weights, output, a.output_depth, &mult, &shift);
       if (s != TG_OK) return s;
       d->q.multiplier = mult;

@@ -108,17 +108,19 @@ tg_status tg_op_multiplier(tg_ctx *ctx, double real, int32_t *multiplier, int32_
 
 tg_status tg_op_channel_multipliers(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *filter,
                                     const tg_tensor *output, int32_t channels, int32_t **multiplier,
-                                    int32_t **shift) {
-  int32_t *m = (int32_t *)tg_alloc_persistent(ctx, (size_t)channels * 2u * sizeof(int32_t));
+                                    int8_t **shift) {
+  int32_t *m = (int32_t *)tg_alloc_persistent(ctx, (size_t)channels * (sizeof(int32_t) + sizeof(int8_t)));
   if (m == NULL) {
     return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for %d channel multipliers", (int)channels);
   }
-  int32_t *sh = m + channels;
+  int8_t *sh = (int8_t *)(m + channels);
   for (int32_t c = 0; c < channels; ++c) {
     const float fs = filter->scales[filter->n_scales > 1 ? c : 0];
     const double real = (double)input->scales[0] * (double)fs / (double)output->scales[0];
-    const tg_status s = tg_op_multiplier(ctx, real, &m[c], &sh[c]);
+    int32_t shift32;
+    const tg_status s = tg_op_multiplier(ctx, real, &m[c], &shift32);
     if (s != TG_OK) return s;
+    sh[c] = (int8_t)shift32; /* within [-31, 30]: tg_op_multiplier refuses larger scales */
   }
   *multiplier = m;
   *shift = sh;

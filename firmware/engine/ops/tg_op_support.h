@@ -71,7 +71,7 @@ tg_status tg_op_multiplier(tg_ctx *ctx, double real, int32_t *multiplier, int32_
  * broadcast). Arrays come from the persistent arena: channels entries each. */
 tg_status tg_op_channel_multipliers(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *filter,
                                     const tg_tensor *output, int32_t channels, int32_t **multiplier,
-                                    int32_t **shift);
+                                    int8_t **shift);
 
 /* Fused activation option: one the kernels implement. */
 tg_status tg_op_check_activation(tg_ctx *ctx, int32_t activation);

@@ -56,7 +56,8 @@ typedef struct {
   int32_t w_zps[MAXC];
   float in_scale, out_scale;
   int32_t in_zp, out_zp;
-  int32_t mult[MAXC], shift[MAXC];
+  int32_t mult[MAXC];
+  int8_t shift[MAXC];
   int32_t act_min, act_max;
   float fin[MAXE], fw[MAXE], fbias[MAXC], fout[MAXE], fexpect[MAXE], fpadded[2 * MAXE];
   float fexact[MAXE]; /* float sums in the reference's order: must match bit for bit */
@@ -108,7 +109,7 @@ static void generate(const conv_case *c, uint32_t seed) {
   G.out_scale = G.in_scale * 0.01f * 5476.0f * sqrtf((float)depth) / 50.0f;
   G.out_zp = tg_test_rand_range(&seed, -10, 10);
   for (int32_t o = 0; o < c->oc; ++o) {
-    tg_quantize_multiplier((double)G.in_scale * (double)G.w_scales[o] / (double)G.out_scale, &G.mult[o],
+    tg_ref_multiplier((double)G.in_scale * (double)G.w_scales[o] / (double)G.out_scale, &G.mult[o],
                            &G.shift[o]);
   }
   TG_CHECK_EQ_INT(tg_activation_range_s8(c->act, G.out_scale, G.out_zp, &G.act_min, &G.act_max), TG_OK);
@@ -211,8 +212,9 @@ static void test_hand_computed(void) {
   const int8_t w[4] = {1, 1, 1, 1};
   int8_t out[4];
   tg_conv_args a = {{1, 3, 3, 1}, {1, 2, 2, 1}, {1, 2, 2, 1}, 1, 1, 0, 0, 1, 1, 1};
-  int32_t m, s;
-  tg_quantize_multiplier(0.5, &m, &s);
+  int32_t m;
+  int8_t s;
+  tg_ref_multiplier(0.5, &m, &s);
   const tg_quant_args q = {0, 0, 0, &m, &s, 0, -128, 127};
   TG_CHECK_EQ_INT(tg_conv_s8(&a, &q, in, w, NULL, out), TG_OK);
   /* sums 12, 16, 24, 28 */

@@ -47,7 +47,8 @@ typedef struct {
   int32_t w_zps[MAXU];
   float in_scale, out_scale, bias_scale;
   int32_t in_zp, out_zp;
-  int32_t mult[MAXU], shift[MAXU];
+  int32_t mult[MAXU];
+  int8_t shift[MAXU];
   int32_t act_min, act_max;
   float fin[MAXE], fw[MAXE], fbias[MAXU], fout[MAXE], fexpect[MAXE];
   tg_act_f32 fact;
@@ -84,7 +85,7 @@ static void generate(const fc_case *c, uint32_t seed) {
     /* TFLM: per-tensor takes the input x weights scale product in float, per-channel in double. */
     const double product =
         c->per_channel ? (double)G.in_scale * (double)G.w_scales[u] : (double)(G.in_scale * G.w_scales[0]);
-    tg_quantize_multiplier(product / (double)G.out_scale, &G.mult[u], &G.shift[u]);
+    tg_ref_multiplier(product / (double)G.out_scale, &G.mult[u], &G.shift[u]);
   }
   TG_CHECK_EQ_INT(tg_activation_range_s8(c->act, G.out_scale, G.out_zp, &G.act_min, &G.act_max), TG_OK);
   tg_activation_range_f32(c->act, &G.fact.min, &G.fact.max);
@@ -141,8 +142,9 @@ static void test_hand_computed(void) {
   const int8_t w[3] = {1, -1, 2};
   int8_t out[1];
   const tg_fc_args a = {1, 3, 1};
-  int32_t m, s;
-  tg_quantize_multiplier(0.25, &m, &s);
+  int32_t m;
+  int8_t s;
+  tg_ref_multiplier(0.25, &m, &s);
   const tg_quant_args q = {-5, 0, 3, &m, &s, 0, -128, 127};
   TG_CHECK_EQ_INT(tg_fully_connected_s8(&a, &q, in, w, NULL, out), TG_OK);
   TG_CHECK_EQ_INT(out[0], 13);

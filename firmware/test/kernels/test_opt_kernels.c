@@ -40,7 +40,8 @@ static void fill(int8_t *p, int32_t n, int mode) {
 }
 
 typedef struct {
-  int32_t mult[MAXC], shift[MAXC], bias[MAXC], folded[MAXC];
+  int32_t mult[MAXC], bias[MAXC], folded[MAXC];
+  int8_t shift[MAXC];
   tg_quant_args q;
 } quant_case;
 
@@ -49,7 +50,7 @@ typedef struct {
 static void make_quant(quant_case *qc, int32_t channels, int per_channel, int32_t input_zp) {
   for (int32_t c = 0; c < channels; ++c) {
     qc->mult[c] = (int32_t)(0x40000000u + (rnd() % 0x40000000u));
-    qc->shift[c] = rnd_in(-12, 1);
+    qc->shift[c] = (int8_t)rnd_in(-12, 1);
     qc->bias[c] = rnd_in(-20000, 20000);
   }
   memset(&qc->q, 0, sizeof(qc->q));

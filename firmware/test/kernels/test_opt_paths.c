@@ -13,6 +13,7 @@
 #include "tg_quant.h"
 #include "tg_test.h"
 #include "tg_test_ops.h"
+#include "tg_test_ref.h"
 
 extern const tg_op tg_op_conv_2d;
 extern const tg_op tg_op_depthwise_conv_2d;
@@ -31,7 +32,8 @@ static tg_ctx C;
 static tg_test_node N;
 static tg_test_opts O;
 static int8_t g_in[2048], g_w[2048], g_out[2048], g_ref[2048];
-static int32_t g_bias[64], g_mult[64], g_shift[64];
+static int32_t g_bias[64], g_mult[64];
+static int8_t g_shift[64];
 static float g_fin[512], g_fw[512], g_fout[512], g_fbias[64];
 static int32_t g_dims[4][4];
 static float g_in_scale = 0.05f, g_out_scale = 0.11f, g_w_scales[64];
@@ -106,7 +108,7 @@ static void reference_conv(int dw, int32_t stride, int32_t groups) {
   a.pad_w = tg_conv_padding(stride, 1, a.input.w, a.filter.w, a.output.w);
   (void)groups;
   for (int32_t c = 0; c < a.output.c; ++c) {
-    tg_quantize_multiplier((double)g_in_scale * (double)g_w_scales[c] / (double)g_out_scale, &g_mult[c], &g_shift[c]);
+    tg_ref_multiplier((double)g_in_scale * (double)g_w_scales[c] / (double)g_out_scale, &g_mult[c], &g_shift[c]);
   }
   const tg_quant_args q = {-g_in_zp, 0, g_out_zp, g_mult, g_shift, 1, -128, 127};
   if (dw) {
@@ -212,8 +214,9 @@ static void run_fc(int expect_path, int32_t weight_zp) {
   TG_CHECK_EQ_INT(tg_op_fully_connected.eval(&C, &N.node), TG_OK);
   if (C.tensors[0].type != TG_INT8) return;
   const tg_fc_args a = {C.tensors[0].dims[0], C.tensors[0].dims[1], C.tensors[1].dims[0]};
-  int32_t mult, shift, act_min, act_max;
-  tg_quantize_multiplier((double)(g_in_scale * g_w_scales[0]) / (double)g_out_scale, &mult, &shift);
+  int32_t mult, act_min, act_max;
+  int8_t shift;
+  tg_ref_multiplier((double)(g_in_scale * g_w_scales[0]) / (double)g_out_scale, &mult, &shift);
   TG_CHECK_EQ_INT(tg_activation_range_s8(TG_ACT_RELU, g_out_scale, g_out_zp, &act_min, &act_max), TG_OK);
   const tg_quant_args q = {-g_in_zp, -weight_zp, g_out_zp, &mult, &shift, 0, act_min, act_max};
   TG_CHECK_EQ_INT(tg_fully_connected_s8(&a, &q, g_in, g_w, g_bias, g_ref), TG_OK);

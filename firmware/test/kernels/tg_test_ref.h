@@ -47,6 +47,13 @@ static inline void tg_ref_pad_f32(const float *in, int32_t n, int32_t h, int32_t
   TG_REF_PAD_BODY
 }
 
+/* tg_quantize_multiplier with the shift in one byte, as the kernels take it (tg_quant_args). */
+static inline void tg_ref_multiplier(double real, int32_t *mult, int8_t *shift) {
+  int32_t s32;
+  tg_quantize_multiplier(real, mult, &s32);
+  *shift = (int8_t)s32;
+}
+
 /* The int8 output of an int32 accumulator: TFLite's requantization (tested on its own in
  * test_quant), output offset, clamp. */
 static inline int8_t tg_ref_requant(int64_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t lo,

@@ -244,7 +244,7 @@ static void taps_4ch(dw_taps *t) {
 static void taps_3x3_4ch(dw_taps *t) { taps_4ch(t); }
 #endif
 
-static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int32_t *shift,
+static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int8_t *shift,
                                        tg_out_params p) {
   return tg_requant_channel_s8(acc, tg_channel_requant_of(mult[ch], shift[ch]), p);
 }
@@ -259,7 +259,8 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
   const int32_t c = in.c, dil_h = a->dilation_h, dil_w = a->dilation_w;
   /* the offset in both 16-bit lanes: x + offset is in [-255, 255] */
   const int32_t offset2 = (int32_t)(((uint32_t)q->input_offset << 16) | ((uint32_t)q->input_offset & 0xFFFFu));
-  const int32_t *const mult = q->multiplier, *const shift = q->shift;
+  const int32_t *const mult = q->multiplier;
+  const int8_t *const shift = q->shift;
   const tg_out_params p = {q->output_offset, q->act_min, q->act_max};
   const int32_t x_col = dil_w * c, x_row = dil_h * in.w * c, w_col = c, w_row = fl.w * c;
   int8_t *o = output;

@@ -171,13 +171,13 @@ TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t dep
 }
 #endif
 
-static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const int32_t *shift, int32_t ch) {
+static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const int8_t *shift, int32_t ch) {
   return tg_channel_requant_of(mult[ch], shift[ch]);
 }
 
 /* The outputs of mac_rows_2x2: rows 2k, 2k+1 of two columns (o and o + rows) per pair.
  * Apart, so that its loop keeps the clamp and the channel values in registers. */
-TG_NOINLINE static void requant_pairs(const int32_t *acc, int32_t pairs, const int32_t *mult, const int32_t *shift,
+TG_NOINLINE static void requant_pairs(const int32_t *acc, int32_t pairs, const int32_t *mult, const int8_t *shift,
                                       int32_t step, tg_out_params p, int8_t *o, int32_t rows) {
   for (int32_t k = 0; k < pairs; ++k, acc += 4, o += 2, mult += 2 * step, shift += 2 * step) {
     const tg_channel_requant c0 = tg_channel_requant_of(mult[0], shift[0]);
@@ -195,7 +195,8 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     return TG_ERR_ARG;
   }
   const int32_t step = q->per_channel ? 1 : 0; /* multiplier index per row */
-  const int32_t *const mult = q->multiplier, *const shift = q->shift;
+  const int32_t *const mult = q->multiplier;
+  const int8_t *const shift = q->shift;
   const tg_out_params p = {q->output_offset, q->act_min, q->act_max};
   int32_t c = 0;
   for (; c + 1 < cols; c += 2) {
