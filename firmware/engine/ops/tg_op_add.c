@@ -8,13 +8,13 @@
 enum { kInput1 = 0, kInput2 = 1 };
 enum { kOptActivation = 0 }; /* AddOptions.fused_activation_function */
 
+/* The tensors are looked up at eval, not kept: arena bytes. */
 typedef struct {
   tg_broadcast b;
-  tg_add_s8_params q;
-  tg_act_f32 act;
-  const tg_tensor *in1;
-  const tg_tensor *in2;
-  const tg_tensor *out;
+  union {
+    tg_add_s8_params q; /* int8 */
+    tg_act_f32 act;     /* float32 */
+  };
 } add_data;
 
 /* TFLM's CalculateOpDataAdd for int8: both inputs are rescaled to twice the larger input
@@ -43,24 +43,29 @@ static tg_status add_quant(tg_ctx *ctx, const tg_tensor *in1, const tg_tensor *i
  * identical input shapes (tg_add_s8_opt_applies) takes the inlined fast loop;
  * broadcasting and float32 run the reference. */
 #if TG_KERNELS_OPT
-static void add_s8_opt_applies(tg_node *node, const add_data *d) {
-  const int fast = d->out->type == TG_INT8 && tg_add_s8_opt_applies(&d->q, &d->b);
+static void add_s8_opt_applies(tg_node *node, const add_data *d, const tg_tensor *out) {
+  const int fast = out->type == TG_INT8 && tg_add_s8_opt_applies(&d->q, &d->b);
   node->kernel_path = fast ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK;
 }
 
-static tg_status add_eval_s8_opt(const add_data *d) {
-  return tg_add_s8_opt(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data,
-                       (int8_t *)d->out->data);
+static tg_status add_eval_s8_opt(const add_data *d, const tg_tensor *in1, const tg_tensor *in2,
+                                 const tg_tensor *out) {
+  return tg_add_s8_opt(&d->q, &d->b, (const int8_t *)in1->data, (const int8_t *)in2->data, (int8_t *)out->data);
 }
 #else
-static void add_s8_opt_applies(tg_node *node, const add_data *d) {
+static void add_s8_opt_applies(tg_node *node, const add_data *d, const tg_tensor *out) {
   (void)d;
+  (void)out;
   node->kernel_path = TG_PATH_REF;
 }
 
 /* Never reached: a ref build sets no layer to TG_PATH_OPT. */
-static tg_status add_eval_s8_opt(const add_data *d) {
+static tg_status add_eval_s8_opt(const add_data *d, const tg_tensor *in1, const tg_tensor *in2,
+                                 const tg_tensor *out) {
   (void)d;
+  (void)in1;
+  (void)in2;
+  (void)out;
   return TG_ERR_STATE;
 }
 #endif
@@ -95,22 +100,21 @@ static tg_status add_prepare(tg_ctx *ctx, tg_node *node) {
   } else {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
-  d->in1 = in1;
-  d->in2 = in2;
-  d->out = out;
   node->user_data = d;
-  add_s8_opt_applies(node, d);
+  add_s8_opt_applies(node, d, out);
   return TG_OK;
 }
 
 static tg_status add_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const add_data *d = (const add_data *)node->user_data;
-  if (node->kernel_path == TG_PATH_OPT) return add_eval_s8_opt(d);
-  if (d->out->type == TG_INT8) {
-    tg_add_s8(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data, (int8_t *)d->out->data);
+  const tg_tensor *in1 = tg_tensor_at(ctx, node->inputs[kInput1]);
+  const tg_tensor *in2 = tg_tensor_at(ctx, node->inputs[kInput2]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (node->kernel_path == TG_PATH_OPT) return add_eval_s8_opt(d, in1, in2, out);
+  if (out->type == TG_INT8) {
+    tg_add_s8(&d->q, &d->b, (const int8_t *)in1->data, (const int8_t *)in2->data, (int8_t *)out->data);
   } else {
-    tg_add_f32(&d->act, &d->b, (const float *)d->in1->data, (const float *)d->in2->data, (float *)d->out->data);
+    tg_add_f32(&d->act, &d->b, (const float *)in1->data, (const float *)in2->data, (float *)out->data);
   }
   return TG_OK;
 }

@@ -12,37 +12,33 @@ enum { kInput = 0 };
 enum { kOptPadding = 0, kOptStrideW = 1, kOptStrideH = 2, kOptFilterW = 3, kOptFilterH = 4, kOptActivation = 5 };
 #define TG_BUILTIN_AVERAGE_POOL_2D 1
 
-typedef struct {
-  tg_pool_args args;
-  int32_t act_min;
-  int32_t act_max;
-  tg_act_f32 act;
-  const tg_tensor *input;
-  const tg_tensor *output;
-} pool_data;
+typedef tg_op_pool_layer pool_data;
 
 #if TG_KERNELS_OPT
 /* The one place AVERAGE_POOL_2D picks its kernel, and so the path the layer reports: int8
  * windows of at most TG_AVG_POOL_OPT_MAX_WINDOW positions (tg_avg_pool_s8_opt_applies)
  * take the 4-channel SIMD kernel; larger windows and float32 the reference. */
-static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d) {
-  const int fast = d->input->type == TG_INT8 && tg_avg_pool_s8_opt_applies(&d->args);
+static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d, const tg_tensor *input) {
+  const int fast = input->type == TG_INT8 && tg_avg_pool_s8_opt_applies(&d->args);
   node->kernel_path = fast ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK;
 }
 
-static tg_status avg_pool_eval_s8_opt(const pool_data *d) {
-  return tg_avg_pool_s8_opt(&d->args, d->act_min, d->act_max, (const int8_t *)d->input->data,
-                            (int8_t *)d->output->data);
+static tg_status avg_pool_eval_s8_opt(const pool_data *d, const tg_tensor *input, const tg_tensor *output) {
+  return tg_avg_pool_s8_opt(&d->args, d->act_min, d->act_max, (const int8_t *)input->data,
+                            (int8_t *)output->data);
 }
 #else
-static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d) {
+static void avg_pool_s8_opt_applies(tg_node *node, const pool_data *d, const tg_tensor *input) {
   (void)d;
+  (void)input;
   node->kernel_path = TG_PATH_REF;
 }
 
 /* Never reached: a ref build sets no layer to TG_PATH_OPT. */
-static tg_status avg_pool_eval_s8_opt(const pool_data *d) {
+static tg_status avg_pool_eval_s8_opt(const pool_data *d, const tg_tensor *input, const tg_tensor *output) {
   (void)d;
+  (void)input;
+  (void)output;
   return TG_ERR_STATE;
 }
 #endif
@@ -92,27 +88,27 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
   d->args = a;
-  d->input = input;
-  d->output = output;
   if (type == TG_INT8) {
     if ((s = tg_op_act_range_s8(ctx, activation, output, &d->act_min, &d->act_max)) != TG_OK) return s;
   } else {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  avg_pool_s8_opt_applies(node, d);
+  avg_pool_s8_opt_applies(node, d, input);
   return TG_OK;
 }
 
 static tg_status pool_eval(tg_ctx *ctx, const tg_node *node) {
   const pool_data *d = (const pool_data *)node->user_data;
+  const tg_tensor *input = tg_tensor_at(ctx, node->inputs[kInput]);
+  const tg_tensor *output = tg_tensor_at(ctx, node->outputs[0]);
   tg_status s;
   if (node->kernel_path == TG_PATH_OPT) {
-    s = avg_pool_eval_s8_opt(d);
-  } else if (d->input->type == TG_INT8) {
-    s = tg_avg_pool_s8(&d->args, d->act_min, d->act_max, (const int8_t *)d->input->data, (int8_t *)d->output->data);
+    s = avg_pool_eval_s8_opt(d, input, output);
+  } else if (input->type == TG_INT8) {
+    s = tg_avg_pool_s8(&d->args, d->act_min, d->act_max, (const int8_t *)input->data, (int8_t *)output->data);
   } else {
-    s = tg_avg_pool_f32(&d->args, &d->act, (const float *)d->input->data, (float *)d->output->data);
+    s = tg_avg_pool_f32(&d->args, &d->act, (const float *)input->data, (float *)output->data);
   }
   if (s != TG_OK) {
     return tg_fail(ctx, s, "a pooling window holds no input position");

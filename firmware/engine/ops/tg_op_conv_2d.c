@@ -13,14 +13,10 @@ enum { kOptPadding = 0, kOptStrideW = 1, kOptStrideH = 2, kOptActivation = 3, kO
 #define TG_BUILTIN_CONV_2D 3
 
 typedef struct {
-  tg_conv_args args;
-  tg_quant_args q;
-  tg_act_f32 act;
-  const tg_tensor *input;
-  const tg_tensor *filter;
-  const tg_tensor *bias;
-  const tg_tensor *output;
+  tg_op_conv_layer layer;
+#if TG_KERNELS_OPT
   const int32_t *opt_bias; /* TG_PATH_OPT: bias with the input offset folded in */
+#endif
 } conv_data;
 
 #if TG_KERNELS_OPT
@@ -28,14 +24,14 @@ typedef struct {
  * layer whose shape meets tg_conv_s8_opt_path (ungrouped, depth <= TG_MAX_ACCUM_DEPTH)
  * takes the fast path, with its folded bias in persistent memory and, for im2col, a
  * scratch buffer of 2 columns; anything else (grouped, float32) runs the reference. */
-static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d) {
+static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d, const tg_conv_args *a,
+                                     const tg_op_layer_tensors *t) {
   node->kernel_path = TG_PATH_OPT_FALLBACK;
-  if (d->input->type != TG_INT8 || tg_conv_s8_opt_path(&d->args) == TG_CONV_OPT_NONE) return TG_OK;
-  const tg_conv_args *a = &d->args;
+  if (t->input->type != TG_INT8 || tg_conv_s8_opt_path(a) == TG_CONV_OPT_NONE) return TG_OK;
   int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)a->output.c * sizeof(int32_t));
   if (bias == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the folded bias");
-  tg_fold_bias_s8((const int8_t *)d->filter->data, d->bias != NULL ? (const int32_t *)d->bias->data : NULL,
-                  a->output.c, a->filter.h * a->filter.w * a->filter.c, d->q.input_offset, bias);
+  tg_fold_bias_s8((const int8_t *)t->filter->data, t->bias != NULL ? (const int32_t *)t->bias->data : NULL,
+                  a->output.c, a->filter.h * a->filter.w * a->filter.c, d->layer.k.q.input_offset, bias);
   const size_t scratch = tg_conv_s8_opt_scratch_bytes(a);
   if (scratch > 0) {
     const tg_status s = tg_request_scratch(ctx, scratch, &node->scratch_index);
@@ -46,23 +42,30 @@ static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d) {
   return TG_OK;
 }
 
-static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d) {
+static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d, const tg_conv_args *a,
+                                  const tg_op_layer_tensors *t) {
   int8_t *scratch = node->scratch_index >= 0 ? (int8_t *)tg_scratch(ctx, node->scratch_index) : NULL;
-  return tg_conv_s8_opt(&d->args, &d->q, d->opt_bias, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
-                        scratch, (int8_t *)d->output->data);
+  return tg_conv_s8_opt(a, &d->layer.k.q, d->opt_bias, (const int8_t *)t->input->data,
+                        (const int8_t *)t->filter->data, scratch, (int8_t *)t->output->data);
 }
 #else
-static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d) {
+static tg_status conv_s8_opt_applies(tg_ctx *ctx, tg_node *node, conv_data *d, const tg_conv_args *a,
+                                     const tg_op_layer_tensors *t) {
   (void)ctx;
   (void)d;
+  (void)a;
+  (void)t;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 /* Never reached: a ref build sets no layer to TG_PATH_OPT. */
-static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d) {
+static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_data *d, const tg_conv_args *a,
+                                  const tg_op_layer_tensors *t) {
   (void)node;
   (void)d;
+  (void)a;
+  (void)t;
   return tg_fail(ctx, TG_ERR_STATE, "opt kernel path in a ref build");
 }
 #endif
@@ -128,40 +131,41 @@ static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
   conv_data *d = (conv_data *)tg_alloc_persistent(ctx, sizeof(conv_data));
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
-  d->args = a;
-  d->input = input;
-  d->filter = filter;
-  d->bias = bias;
-  d->output = output;
+  if ((s = tg_op_conv_layer_geometry(ctx, &a, &d->layer)) != TG_OK) return s;
   if (type == TG_INT8) {
+    tg_quant_args *q = &d->layer.k.q;
     int32_t *mult = NULL;
     int8_t *shift = NULL;
     if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
-    d->q.input_offset = -input->zero_point;
-    d->q.filter_offset = 0;
-    d->q.output_offset = output->zero_point;
-    d->q.multiplier = mult;
-    d->q.shift = shift;
-    d->q.per_channel = 1;
-    if ((s = tg_op_act_range_s8(ctx, activation, output, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+    q->input_offset = -input->zero_point;
+    q->filter_offset = 0;
+    q->output_offset = output->zero_point;
+    q->multiplier = mult;
+    q->shift = shift;
+    q->per_channel = 1;
+    if ((s = tg_op_act_range_s8(ctx, activation, output, &q->act_min, &q->act_max)) != TG_OK) return s;
   } else {
-    tg_activation_range_f32(activation, &d->act.min, &d->act.max);
+    tg_activation_range_f32(activation, &d->layer.k.act.min, &d->layer.k.act.max);
   }
   node->user_data = d;
-  return conv_s8_opt_applies(ctx, node, d);
+  const tg_op_layer_tensors t = {input, filter, bias, output};
+  return conv_s8_opt_applies(ctx, node, d, &a, &t);
 }
 
 static tg_status conv_eval(tg_ctx *ctx, const tg_node *node) {
   const conv_data *d = (const conv_data *)node->user_data;
+  const tg_op_layer_tensors t = tg_op_layer_tensors_of(ctx, node);
+  tg_conv_args a;
+  tg_op_conv_args(&d->layer, t.input, t.filter, t.output, 0, &a);
   if (node->kernel_path == TG_PATH_OPT) {
-    return conv_eval_s8_opt(ctx, node, d);
+    return conv_eval_s8_opt(ctx, node, d, &a, &t);
   }
-  if (d->input->type == TG_INT8) {
-    return tg_conv_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
-                      d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  if (t.input->type == TG_INT8) {
+    return tg_conv_s8(&a, &d->layer.k.q, (const int8_t *)t.input->data, (const int8_t *)t.filter->data,
+                      t.bias != NULL ? (const int32_t *)t.bias->data : NULL, (int8_t *)t.output->data);
   }
-  return tg_conv_f32(&d->args, &d->act, (const float *)d->input->data, (const float *)d->filter->data,
-                     d->bias != NULL ? (const float *)d->bias->data : NULL, (float *)d->output->data);
+  return tg_conv_f32(&a, &d->layer.k.act, (const float *)t.input->data, (const float *)t.filter->data,
+                     t.bias != NULL ? (const float *)t.bias->data : NULL, (float *)t.output->data);
 }
 
 const tg_op tg_op_conv_2d = {TG_BUILTIN_CONV_2D, "CONV_2D", conv_prepare, conv_eval};

@@ -21,18 +21,13 @@ enum {
 #define TG_BUILTIN_DEPTHWISE_CONV_2D 4
 
 typedef struct {
-  tg_conv_args args;
-  tg_quant_args q;
-  tg_act_f32 act;
-  const tg_tensor *input;
-  const tg_tensor *filter;
-  const tg_tensor *bias;
-  const tg_tensor *output;
-  /* TG_PATH_OPT with one input channel: the layer as a conv (tg_dw_opt_path) */
-  int32_t opt_as_conv;
-  tg_conv_args opt_conv;
-  const int8_t *opt_filter; /* the filter transposed to OHWI */
-  const int32_t *opt_bias;  /* bias with the input offset folded in */
+  tg_op_conv_layer layer;
+#if TG_KERNELS_OPT
+  /* TG_PATH_OPT with one input channel, the layer as a conv (tg_dw_opt_path): the filter
+   * transposed to OHWI (NULL on the other paths) and the bias with the input offset folded in */
+  const int8_t *opt_filter;
+  const int32_t *opt_bias;
+#endif
 } depthwise_data;
 
 #if TG_KERNELS_OPT
@@ -41,25 +36,27 @@ typedef struct {
  * kernel; int8 with one input channel (any multiplier) runs as a conv of M filters, whose
  * transposed filter and folded bias go to persistent memory, plus an im2col scratch
  * buffer; anything else (multiplier > 1 with several channels, float32) the reference. */
-static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d) {
+static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d, const tg_conv_args *a,
+                                          const tg_op_layer_tensors *t) {
   node->kernel_path = TG_PATH_OPT_FALLBACK;
-  const tg_dw_opt_path path = d->input->type == TG_INT8 ? tg_depthwise_conv_s8_opt_path(&d->args) : TG_DW_OPT_NONE;
+  const tg_dw_opt_path path = t->input->type == TG_INT8 ? tg_depthwise_conv_s8_opt_path(a) : TG_DW_OPT_NONE;
   if (path == TG_DW_OPT_AS_CONV) {
-    tg_depthwise_as_conv_args(&d->args, &d->opt_conv);
-    const int32_t m = d->args.output.c, depth = d->args.filter.h * d->args.filter.w;
+    tg_conv_args conv;
+    tg_depthwise_as_conv_args(a, &conv);
+    const int32_t m = a->output.c, depth = a->filter.h * a->filter.w;
     int8_t *filter = (int8_t *)tg_alloc_persistent(ctx, (size_t)m * (size_t)depth);
     int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)m * sizeof(int32_t));
     if (filter == NULL || bias == NULL) {
       return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the transposed filter and folded bias");
     }
-    tg_depthwise_transpose_filter(&d->args, (const int8_t *)d->filter->data, filter);
-    tg_fold_bias_s8(filter, d->bias != NULL ? (const int32_t *)d->bias->data : NULL, m, depth, d->q.input_offset, bias);
-    const size_t scratch = tg_conv_s8_opt_scratch_bytes(&d->opt_conv);
+    tg_depthwise_transpose_filter(a, (const int8_t *)t->filter->data, filter);
+    tg_fold_bias_s8(filter, t->bias != NULL ? (const int32_t *)t->bias->data : NULL, m, depth,
+                    d->layer.k.q.input_offset, bias);
+    const size_t scratch = tg_conv_s8_opt_scratch_bytes(&conv);
     if (scratch > 0) {
       const tg_status s = tg_request_scratch(ctx, scratch, &node->scratch_index);
       if (s != TG_OK) return tg_fail(ctx, s, "no scratch buffer of %lu bytes for im2col", (unsigned long)scratch);
     }
-    d->opt_as_conv = 1;
     d->opt_filter = filter;
     d->opt_bias = bias;
   }
@@ -67,27 +64,36 @@ static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_
   return TG_OK;
 }
 
-static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d) {
-  if (d->opt_as_conv) {
+static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d,
+                                       const tg_conv_args *a, const tg_op_layer_tensors *t) {
+  if (d->opt_filter != NULL) {
+    tg_conv_args conv;
+    tg_depthwise_as_conv_args(a, &conv);
     int8_t *scratch = node->scratch_index >= 0 ? (int8_t *)tg_scratch(ctx, node->scratch_index) : NULL;
-    return tg_conv_s8_opt(&d->opt_conv, &d->q, d->opt_bias, (const int8_t *)d->input->data, d->opt_filter, scratch,
-                          (int8_t *)d->output->data);
+    return tg_conv_s8_opt(&conv, &d->layer.k.q, d->opt_bias, (const int8_t *)t->input->data, d->opt_filter, scratch,
+                          (int8_t *)t->output->data);
   }
-  return tg_depthwise_conv_s8_opt(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
-                                  d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  return tg_depthwise_conv_s8_opt(a, &d->layer.k.q, (const int8_t *)t->input->data, (const int8_t *)t->filter->data,
+                                  t->bias != NULL ? (const int32_t *)t->bias->data : NULL, (int8_t *)t->output->data);
 }
 #else
-static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d) {
+static tg_status depthwise_s8_opt_applies(tg_ctx *ctx, tg_node *node, depthwise_data *d, const tg_conv_args *a,
+                                          const tg_op_layer_tensors *t) {
   (void)ctx;
   (void)d;
+  (void)a;
+  (void)t;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 /* Never reached: a ref build sets no layer to TG_PATH_OPT. */
-static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d) {
+static tg_status depthwise_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const depthwise_data *d,
+                                       const tg_conv_args *a, const tg_op_layer_tensors *t) {
   (void)node;
   (void)d;
+  (void)a;
+  (void)t;
   return tg_fail(ctx, TG_ERR_STATE, "opt kernel path in a ref build");
 }
 #endif
@@ -157,40 +163,41 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   depthwise_data *d = (depthwise_data *)tg_alloc_persistent(ctx, sizeof(depthwise_data));
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
-  d->args = a;
-  d->input = input;
-  d->filter = filter;
-  d->bias = bias;
-  d->output = output;
+  if ((s = tg_op_conv_layer_geometry(ctx, &a, &d->layer)) != TG_OK) return s;
   if (type == TG_INT8) {
+    tg_quant_args *q = &d->layer.k.q;
     int32_t *mult = NULL;
     int8_t *shift = NULL;
     if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
-    d->q.input_offset = -input->zero_point;
-    d->q.filter_offset = 0;
-    d->q.output_offset = output->zero_point;
-    d->q.multiplier = mult;
-    d->q.shift = shift;
-    d->q.per_channel = 1;
-    if ((s = tg_op_act_range_s8(ctx, activation, output, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+    q->input_offset = -input->zero_point;
+    q->filter_offset = 0;
+    q->output_offset = output->zero_point;
+    q->multiplier = mult;
+    q->shift = shift;
+    q->per_channel = 1;
+    if ((s = tg_op_act_range_s8(ctx, activation, output, &q->act_min, &q->act_max)) != TG_OK) return s;
   } else {
-    tg_activation_range_f32(activation, &d->act.min, &d->act.max);
+    tg_activation_range_f32(activation, &d->layer.k.act.min, &d->layer.k.act.max);
   }
   node->user_data = d;
-  return depthwise_s8_opt_applies(ctx, node, d);
+  const tg_op_layer_tensors t = {input, filter, bias, output};
+  return depthwise_s8_opt_applies(ctx, node, d, &a, &t);
 }
 
 static tg_status depthwise_eval(tg_ctx *ctx, const tg_node *node) {
   const depthwise_data *d = (const depthwise_data *)node->user_data;
+  const tg_op_layer_tensors t = tg_op_layer_tensors_of(ctx, node);
+  tg_conv_args a;
+  tg_op_conv_args(&d->layer, t.input, t.filter, t.output, 1, &a);
   if (node->kernel_path == TG_PATH_OPT) {
-    return depthwise_eval_s8_opt(ctx, node, d);
+    return depthwise_eval_s8_opt(ctx, node, d, &a, &t);
   }
-  if (d->input->type == TG_INT8) {
-    return tg_depthwise_conv_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->filter->data,
-                                d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  if (t.input->type == TG_INT8) {
+    return tg_depthwise_conv_s8(&a, &d->layer.k.q, (const int8_t *)t.input->data, (const int8_t *)t.filter->data,
+                                t.bias != NULL ? (const int32_t *)t.bias->data : NULL, (int8_t *)t.output->data);
   }
-  return tg_depthwise_conv_f32(&d->args, &d->act, (const float *)d->input->data, (const float *)d->filter->data,
-                               d->bias != NULL ? (const float *)d->bias->data : NULL, (float *)d->output->data);
+  return tg_depthwise_conv_f32(&a, &d->layer.k.act, (const float *)t.input->data, (const float *)t.filter->data,
+                               t.bias != NULL ? (const float *)t.bias->data : NULL, (float *)t.output->data);
 }
 
 const tg_op tg_op_depthwise_conv_2d = {TG_BUILTIN_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", depthwise_prepare,

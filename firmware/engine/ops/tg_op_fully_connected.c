@@ -13,17 +13,18 @@ enum { kInput = 0, kWeights = 1, kBias = 2 };
 enum { kOptActivation = 0, kOptWeightsFormat = 1, kOptKeepNumDims = 2 };
 #define TG_BUILTIN_FULLY_CONNECTED 9
 
+/* The tensors are looked up at eval (tg_op_layer_tensors_of), not kept: arena bytes. */
 typedef struct {
   tg_fc_args args;
-  tg_quant_args q;
-  tg_act_f32 act;
+  union {
+    tg_quant_args q; /* int8 */
+    tg_act_f32 act;  /* float32 */
+  };
   int32_t multiplier; /* per-tensor requantization lives here */
   int8_t shift;
-  const tg_tensor *input;
-  const tg_tensor *weights;
-  const tg_tensor *bias;
-  const tg_tensor *output;
+#if TG_KERNELS_OPT
   const int32_t *opt_bias; /* TG_PATH_OPT: bias with the input offset folded in */
+#endif
 } fc_data;
 
 #if TG_KERNELS_OPT
@@ -31,33 +32,35 @@ typedef struct {
  * with symmetric weights (tg_fully_connected_s8_opt_applies) takes the SMLAD matrix
  * multiply with its folded bias in persistent memory; asymmetric weights and float32
  * run the reference. */
-static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d) {
+static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d, const tg_op_layer_tensors *t) {
   node->kernel_path = TG_PATH_OPT_FALLBACK;
-  if (d->input->type != TG_INT8 || !tg_fully_connected_s8_opt_applies(&d->args, &d->q)) return TG_OK;
+  if (t->input->type != TG_INT8 || !tg_fully_connected_s8_opt_applies(&d->args, &d->q)) return TG_OK;
   int32_t *bias = (int32_t *)tg_alloc_persistent(ctx, (size_t)d->args.output_depth * sizeof(int32_t));
   if (bias == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the folded bias");
-  tg_fold_bias_s8((const int8_t *)d->weights->data, d->bias != NULL ? (const int32_t *)d->bias->data : NULL,
+  tg_fold_bias_s8((const int8_t *)t->filter->data, t->bias != NULL ? (const int32_t *)t->bias->data : NULL,
                   d->args.output_depth, d->args.depth, d->q.input_offset, bias);
   d->opt_bias = bias;
   node->kernel_path = TG_PATH_OPT;
   return TG_OK;
 }
 
-static tg_status fc_eval_s8_opt(const fc_data *d) {
-  return tg_fully_connected_s8_opt(&d->args, &d->q, d->opt_bias, (const int8_t *)d->input->data,
-                                   (const int8_t *)d->weights->data, (int8_t *)d->output->data);
+static tg_status fc_eval_s8_opt(const fc_data *d, const tg_op_layer_tensors *t) {
+  return tg_fully_connected_s8_opt(&d->args, &d->q, d->opt_bias, (const int8_t *)t->input->data,
+                                   (const int8_t *)t->filter->data, (int8_t *)t->output->data);
 }
 #else
-static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d) {
+static tg_status fc_s8_opt_applies(tg_ctx *ctx, tg_node *node, fc_data *d, const tg_op_layer_tensors *t) {
   (void)ctx;
   (void)d;
+  (void)t;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 /* Never reached: a ref build sets no layer to TG_PATH_OPT. */
-static tg_status fc_eval_s8_opt(const fc_data *d) {
+static tg_status fc_eval_s8_opt(const fc_data *d, const tg_op_layer_tensors *t) {
   (void)d;
+  (void)t;
   return TG_ERR_STATE;
 }
 #endif
@@ -154,10 +157,6 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
   d->args = a;
-  d->input = input;
-  d->weights = weights;
-  d->bias = bias;
-  d->output = output;
   if (type == TG_INT8) {
     d->q.input_offset = -input->zero_point;
     d->q.filter_offset = -weights->zero_point;
@@ -178,21 +177,22 @@ static tg_status fc_prepare(tg_ctx *ctx, tg_node *node) {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
   node->user_data = d;
-  return fc_s8_opt_applies(ctx, node, d);
+  const tg_op_layer_tensors t = {input, weights, bias, output};
+  return fc_s8_opt_applies(ctx, node, d, &t);
 }
 
 static tg_status fc_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const fc_data *d = (const fc_data *)node->user_data;
+  const tg_op_layer_tensors t = tg_op_layer_tensors_of(ctx, node);
   if (node->kernel_path == TG_PATH_OPT) {
-    return fc_eval_s8_opt(d);
+    return fc_eval_s8_opt(d, &t);
   }
-  if (d->input->type == TG_INT8) {
-    return tg_fully_connected_s8(&d->args, &d->q, (const int8_t *)d->input->data, (const int8_t *)d->weights->data,
-                                 d->bias != NULL ? (const int32_t *)d->bias->data : NULL, (int8_t *)d->output->data);
+  if (t.input->type == TG_INT8) {
+    return tg_fully_connected_s8(&d->args, &d->q, (const int8_t *)t.input->data, (const int8_t *)t.filter->data,
+                                 t.bias != NULL ? (const int32_t *)t.bias->data : NULL, (int8_t *)t.output->data);
   }
-  return tg_fully_connected_f32(&d->args, &d->act, (const float *)d->input->data, (const float *)d->weights->data,
-                                d->bias != NULL ? (const float *)d->bias->data : NULL, (float *)d->output->data);
+  return tg_fully_connected_f32(&d->args, &d->act, (const float *)t.input->data, (const float *)t.filter->data,
+                                t.bias != NULL ? (const float *)t.bias->data : NULL, (float *)t.output->data);
 }
 
 const tg_op tg_op_fully_connected = {TG_BUILTIN_FULLY_CONNECTED, "FULLY_CONNECTED", fc_prepare, fc_eval};

@@ -9,14 +9,7 @@ enum { kInput = 0 };
 enum { kOptPadding = 0, kOptStrideW = 1, kOptStrideH = 2, kOptFilterW = 3, kOptFilterH = 4, kOptActivation = 5 };
 #define TG_BUILTIN_MAX_POOL_2D 17
 
-typedef struct {
-  tg_pool_args args;
-  int32_t act_min;
-  int32_t act_max;
-  tg_act_f32 act;
-  const tg_tensor *input;
-  const tg_tensor *output;
-} pool_data;
+typedef tg_op_pool_layer pool_data;
 
 static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *input, *output;
@@ -63,8 +56,6 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
   d->args = a;
-  d->input = input;
-  d->output = output;
   if (type == TG_INT8) {
     if ((s = tg_op_act_range_s8(ctx, activation, output, &d->act_min, &d->act_max)) != TG_OK) return s;
   } else {
@@ -77,11 +68,13 @@ static tg_status pool_prepare(tg_ctx *ctx, tg_node *node) {
 
 static tg_status pool_eval(tg_ctx *ctx, const tg_node *node) {
   const pool_data *d = (const pool_data *)node->user_data;
+  const tg_tensor *input = tg_tensor_at(ctx, node->inputs[kInput]);
+  const tg_tensor *output = tg_tensor_at(ctx, node->outputs[0]);
   tg_status s;
-  if (d->input->type == TG_INT8) {
-    s = tg_max_pool_s8(&d->args, d->act_min, d->act_max, (const int8_t *)d->input->data, (int8_t *)d->output->data);
+  if (input->type == TG_INT8) {
+    s = tg_max_pool_s8(&d->args, d->act_min, d->act_max, (const int8_t *)input->data, (int8_t *)output->data);
   } else {
-    s = tg_max_pool_f32(&d->args, &d->act, (const float *)d->input->data, (float *)d->output->data);
+    s = tg_max_pool_f32(&d->args, &d->act, (const float *)input->data, (float *)output->data);
   }
   if (s != TG_OK) {
     return tg_fail(ctx, s, "a pooling window holds no input position");

@@ -9,12 +9,6 @@
 enum { kInput = 0, kShape = 1 };
 enum { kOptNewShape = 0 }; /* ReshapeOptions.new_shape */
 
-typedef struct {
-  const tg_tensor *in;
-  const tg_tensor *out;
-  size_t bytes;
-} reshape_data;
-
 /* Resolves -1 in shape against the input element count; compares with the output. */
 static tg_status check_new_shape(tg_ctx *ctx, const int32_t *shape, int32_t n, const char *source,
                                  const tg_tensor *in, const tg_tensor *out) {
@@ -83,20 +77,15 @@ static tg_status reshape_prepare(tg_ctx *ctx, tg_node *node) {
     if (n < 0) return tg_fail(ctx, TG_ERR_OPTIONS, "ReshapeOptions.new_shape is malformed");
     if (n > 0 && (s = check_new_shape(ctx, opt_shape, n, "new_shape", in, out)) != TG_OK) return s;
   }
-  reshape_data *d = (reshape_data *)tg_ew_alloc(ctx, sizeof(reshape_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  d->in = in;
-  d->out = out;
-  d->bytes = (size_t)in->bytes;
-  node->user_data = d;
+  node->user_data = NULL; /* nothing to keep: eval copies the input tensor's bytes */
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status reshape_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const reshape_data *d = (const reshape_data *)node->user_data;
-  if (d->bytes > 0 && d->out->data != d->in->data) memcpy(d->out->data, d->in->data, d->bytes);
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[0]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (in->bytes > 0 && out->data != in->data) memcpy(out->data, in->data, (size_t)in->bytes);
   return TG_OK;
 }
 

@@ -5,11 +5,10 @@
 enum { kInput = 0 };
 enum { kOptBeta = 0 }; /* SoftmaxOptions.beta */
 
-typedef struct {
-  tg_softmax_s8_params q;
-  tg_softmax_f32_params f;
-  const tg_tensor *in;
-  const tg_tensor *out;
+/* The tensors are looked up at eval, not kept: arena bytes. */
+typedef union {
+  tg_softmax_s8_params q; /* int8 */
+  tg_softmax_f32_params f; /* float32 */
 } softmax_data;
 
 /* TFLM's PreprocessSoftmaxScaling with 5 integer bits for the scaled difference. */
@@ -62,20 +61,19 @@ static tg_status softmax_prepare(tg_ctx *ctx, tg_node *node) {
     d->f.outer = outer;
     d->f.depth = depth;
   }
-  d->in = in;
-  d->out = out;
   node->user_data = d;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status softmax_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const softmax_data *d = (const softmax_data *)node->user_data;
-  if (d->in->type == TG_INT8) {
-    tg_softmax_s8(&d->q, (const int8_t *)d->in->data, (int8_t *)d->out->data);
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[0]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (in->type == TG_INT8) {
+    tg_softmax_s8(&d->q, (const int8_t *)in->data, (int8_t *)out->data);
   } else {
-    tg_softmax_f32(&d->f, (const float *)d->in->data, (float *)d->out->data);
+    tg_softmax_f32(&d->f, (const float *)in->data, (float *)out->data);
   }
   return TG_OK;
 }

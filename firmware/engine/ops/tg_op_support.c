@@ -1,6 +1,15 @@
 /* Definitions of the operators' shared prepare helpers (tg_op_support.h). */
 #include "tg_op_support.h"
 
+/* The shape of a rank-4 tensor (checked by the caller). */
+static void dims4_of(const tg_tensor *t, tg_dims4 *d) {
+  d->n = t->dims[0];
+  d->h = t->dims[1];
+  d->w = t->dims[2];
+  d->c = t->dims[3];
+}
+
+
 tg_status tg_op_input(tg_ctx *ctx, const tg_node *node, int32_t i, const char *name,
                       int optional, tg_tensor **out) {
   *out = NULL;
@@ -44,10 +53,7 @@ tg_status tg_op_dims4(tg_ctx *ctx, const tg_tensor *t, const char *name, tg_dims
       return tg_fail(ctx, TG_ERR_SHAPE, "%s dimension %d is %d", name, (int)i, (int)t->dims[i]);
     }
   }
-  d->n = t->dims[0];
-  d->h = t->dims[1];
-  d->w = t->dims[2];
-  d->c = t->dims[3];
+  dims4_of(t, d);
   return TG_OK;
 }
 
@@ -170,4 +176,36 @@ tg_status tg_op_window(tg_ctx *ctx, int32_t padding, int32_t stride_h, int32_t s
   *pad_h = tg_conv_padding(stride_h, dilation_h, in->h, kh, oh);
   *pad_w = tg_conv_padding(stride_w, dilation_w, in->w, kw, ow);
   return TG_OK;
+}
+
+tg_status tg_op_conv_layer_geometry(tg_ctx *ctx, const tg_conv_args *a, tg_op_conv_layer *l) {
+  const int32_t v[6] = {a->stride_h, a->stride_w, a->pad_h, a->pad_w, a->dilation_h, a->dilation_w};
+  static const char *const names[6] = {"stride_h", "stride_w", "padding height", "padding width", "dilation_h",
+                                       "dilation_w"};
+  for (int i = 0; i < 6; ++i) {
+    if (v[i] < INT16_MIN || v[i] > INT16_MAX) {
+      return tg_fail(ctx, TG_ERR_OPTIONS, "%s %d exceeds %d", names[i], (int)v[i], INT16_MAX);
+    }
+  }
+  l->stride_h = (int16_t)v[0];
+  l->stride_w = (int16_t)v[1];
+  l->pad_h = (int16_t)v[2];
+  l->pad_w = (int16_t)v[3];
+  l->dilation_h = (int16_t)v[4];
+  l->dilation_w = (int16_t)v[5];
+  return TG_OK;
+}
+
+void tg_op_conv_args(const tg_op_conv_layer *l, const tg_tensor *input, const tg_tensor *filter,
+                     const tg_tensor *output, int depthwise, tg_conv_args *a) {
+  dims4_of(input, &a->input);
+  dims4_of(filter, &a->filter);
+  dims4_of(output, &a->output);
+  a->stride_h = l->stride_h;
+  a->stride_w = l->stride_w;
+  a->pad_h = l->pad_h;
+  a->pad_w = l->pad_w;
+  a->dilation_h = l->dilation_h;
+  a->dilation_w = l->dilation_w;
+  a->depth_multiplier = depthwise ? a->output.c / a->input.c : 1;
 }

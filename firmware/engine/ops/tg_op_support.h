@@ -73,6 +73,58 @@ tg_status tg_op_channel_multipliers(tg_ctx *ctx, const tg_tensor *input, const t
                                     const tg_tensor *output, int32_t channels, int32_t **multiplier,
                                     int8_t **shift);
 
+/* What a CONV_2D or DEPTHWISE_CONV_2D layer keeps from prepare to eval: its window
+ * geometry and its requantization (int8) or clamp (float32). The shapes are not kept:
+ * they are the layer's tensors', rebuilt into the kernel arguments at eval by
+ * tg_op_conv_args (a few instructions per layer, against 76 arena bytes per layer). */
+typedef struct {
+  union {
+    tg_quant_args q; /* int8 */
+    tg_act_f32 act;  /* float32 */
+  } k;
+  int16_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+} tg_op_conv_layer;
+
+/* Keeps a's strides, paddings and dilations in l; TG_ERR_OPTIONS (naming the value) when
+ * one does not fit 16 bits, far past any real model. */
+tg_status tg_op_conv_layer_geometry(tg_ctx *ctx, const tg_conv_args *a, tg_op_conv_layer *l);
+
+/* The kernel arguments at eval: input, filter and output shapes from the tensors (rank 4,
+ * checked by prepare), geometry from l; depth_multiplier = output / input channels for a
+ * depthwise layer, 1 for a conv. */
+void tg_op_conv_args(const tg_op_conv_layer *l, const tg_tensor *input, const tg_tensor *filter,
+                     const tg_tensor *output, int depthwise, tg_conv_args *a);
+
+/* Input i of node at eval (NULL when omitted): prepare has checked it. */
+static inline const tg_tensor *tg_op_eval_input(tg_ctx *ctx, const tg_node *node, int32_t i) {
+  return i < node->n_inputs ? tg_tensor_at(ctx, node->inputs[i]) : NULL;
+}
+
+/* The tensors of a layer with weights (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED):
+ * inputs 0-2 and output 0, looked up at eval rather than kept in the arena. */
+typedef struct {
+  const tg_tensor *input, *filter, *bias, *output; /* bias NULL when omitted */
+} tg_op_layer_tensors;
+
+static inline tg_op_layer_tensors tg_op_layer_tensors_of(tg_ctx *ctx, const tg_node *node) {
+  const tg_op_layer_tensors t = {tg_op_eval_input(ctx, node, 0), tg_op_eval_input(ctx, node, 1),
+                                 tg_op_eval_input(ctx, node, 2), tg_tensor_at(ctx, node->outputs[0])};
+  return t;
+}
+
+/* What AVERAGE_POOL_2D and MAX_POOL_2D keep from prepare to eval (their tensors are
+ * looked up at eval): the window and the int8 clamp or the float32 one. */
+typedef struct {
+  tg_pool_args args;
+  union {
+    struct {
+      int32_t act_min; /* int8 */
+      int32_t act_max;
+    };
+    tg_act_f32 act; /* float32 */
+  };
+} tg_op_pool_layer;
+
 /* Fused activation option: one the kernels implement. */
 tg_status tg_op_check_activation(tg_ctx *ctx, int32_t activation);
 
