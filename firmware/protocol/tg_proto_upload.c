@@ -100,7 +100,7 @@ static void put_tensor(tg_reply *r, const tg_tensor *t) {
   for (int32_t i = 0; i < nd; ++i) tg_put_u32(r, (uint32_t)t->dims[i]);
   tg_put_u32(r, (uint32_t)t->bytes);
   tg_put_f32(r, t->n_scales > 0 ? t->scales[0] : 0.0f);
-  tg_put_u32(r, (uint32_t)(t->n_scales > 0 ? t->zero_points[0] : 0));
+  tg_put_u32(r, (uint32_t)(t->n_scales > 0 ? t->zero_point : 0));
 }
 
 void tg_upload_end(tg_proto *p, size_t n, tg_reply *r) {

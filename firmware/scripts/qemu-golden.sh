@@ -11,6 +11,8 @@
 #                      the run is skipped with a message, exit 0
 #   TG_GOLDEN_SAMPLES  samples per model (default: all in inputs.bin)
 #   TG_GOLDEN_OUT      keep the run's files here (default: a temporary directory)
+#   TG_ARENA_BUDGETS   "model=bytes ..." : a model whose arena_used exceeds its budget fails
+#                      (boards.mk sets TensorFlow Lite Micro's figures for mps2-an386, ref)
 # Prints one line per model: verdict, samples, mean ticks per inference, and the emulated
 # instructions per inference (ticks x 1e9 / timer Hz: -icount shift=0 runs one instruction
 # per virtual nanosecond; they are emulated instructions, not cycles).
@@ -118,7 +120,15 @@ for m in "${models[@]}"; do
   read -r _ _ hz < <(grep -m1 '^timer ' "$t")
   mean=$(awk '$1 == "total" { s += $3; n++ } END { if (n) printf "%.0f", s / n; else print 0 }' "$t")
   instr=$(awk -v m="$mean" -v hz="$hz" 'BEGIN { printf "%.0f", m * 1e9 / hz }')
-  report "$m" "ok: $samples samples, outputs $verdict; $checked layer dumps match; mean $mean ticks = $instr emulated instructions per inference; arena_used $(awk '$1 == "arena_used" { print $2 }' "$t") B"
+  arena=$(awk '$1 == "arena_used" { print $2 }' "$t")
+  budget=""
+  for b in ${TG_ARENA_BUDGETS:-}; do [ "${b%%=*}" = "$m" ] && budget=${b#*=}; done
+  if [ -n "$budget" ] && { [ -z "$arena" ] || [ "$arena" -gt "$budget" ]; }; then
+    report "$m" "FAIL: arena_used ${arena:-?} B exceeds the budget of $budget B (TG_ARENA_BUDGETS)"
+    failures=$((failures + 1))
+    continue
+  fi
+  report "$m" "ok: $samples samples, outputs $verdict; $checked layer dumps match; mean $mean ticks = $instr emulated instructions per inference; arena_used $arena B${budget:+ (budget $budget B)}"
 done
 
 # The hybrid model (float activations, int8 weights) must be refused with TG_ERR_HYBRID (10).
