@@ -132,21 +132,7 @@ static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
   if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   memset(d, 0, sizeof(*d));
   if ((s = tg_op_conv_layer_geometry(ctx, &a, &d->layer)) != TG_OK) return s;
-  if (type == TG_INT8) {
-    tg_quant_args *q = &d->layer.k.q;
-    int32_t *mult = NULL;
-    int8_t *shift = NULL;
-    if ((s = tg_op_channel_multipliers(ctx, input, filter, output, a.output.c, &mult, &shift)) != TG_OK) return s;
-    q->input_offset = -input->zero_point;
-    q->filter_offset = 0;
-    q->output_offset = output->zero_point;
-    q->multiplier = mult;
-    q->shift = shift;
-    q->per_channel = 1;
-    if ((s = tg_op_act_range_s8(ctx, activation, output, &q->act_min, &q->act_max)) != TG_OK) return s;
-  } else {
-    tg_activation_range_f32(activation, &d->layer.k.act.min, &d->layer.k.act.max);
-  }
+  if ((s = tg_op_conv_layer_params(ctx, input, filter, output, a.output.c, activation, &d->layer)) != TG_OK) return s;
   node->user_data = d;
   const tg_op_layer_tensors t = {input, filter, bias, output};
   return conv_s8_opt_applies(ctx, node, d, &a, &t);

@@ -85,6 +85,12 @@ typedef struct {
   int16_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
 } tg_op_conv_layer;
 
+/* The requantization (int8: per-channel multipliers over `channels`, offsets, the fused
+ * activation's clamp) or the float32 clamp of a conv-like layer, into l->k. */
+tg_status tg_op_conv_layer_params(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *filter,
+                                  const tg_tensor *output, int32_t channels, int32_t activation,
+                                  tg_op_conv_layer *l);
+
 /* Keeps a's strides, paddings and dilations in l; TG_ERR_OPTIONS (naming the value) when
  * one does not fit 16 bits, far past any real model. */
 tg_status tg_op_conv_layer_geometry(tg_ctx *ctx, const tg_conv_args *a, tg_op_conv_layer *l);
@@ -124,6 +130,11 @@ typedef struct {
     tg_act_f32 act; /* float32 */
   };
 } tg_op_pool_layer;
+
+/* The whole prepare of AVERAGE_POOL_2D and MAX_POOL_2D (they differ only in the kernel):
+ * checks types, shapes, Pool2DOptions and quantization, stores a tg_op_pool_layer in
+ * node->user_data, sets the reference path and returns the input for a fast-path test. */
+tg_status tg_op_pool_prepare(tg_ctx *ctx, tg_node *node, const tg_tensor **input);
 
 /* Fused activation option: one the kernels implement. */
 tg_status tg_op_check_activation(tg_ctx *ctx, int32_t activation);
