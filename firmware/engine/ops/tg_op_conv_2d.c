@@ -146,12 +146,7 @@ static tg_status conv_eval(tg_ctx *ctx, const tg_node *node) {
   if (node->kernel_path == TG_PATH_OPT) {
     return conv_eval_s8_opt(ctx, node, d, &a, &t);
   }
-  if (t.input->type == TG_INT8) {
-    return tg_conv_s8(&a, &d->layer.k.q, (const int8_t *)t.input->data, (const int8_t *)t.filter->data,
-                      t.bias != NULL ? (const int32_t *)t.bias->data : NULL, (int8_t *)t.output->data);
-  }
-  return tg_conv_f32(&a, &d->layer.k.act, (const float *)t.input->data, (const float *)t.filter->data,
-                     t.bias != NULL ? (const float *)t.bias->data : NULL, (float *)t.output->data);
+  return tg_op_conv_eval_ref(&d->layer, &t, &a, tg_conv_s8, tg_conv_f32);
 }
 
 const tg_op tg_op_conv_2d = {TG_BUILTIN_CONV_2D, "CONV_2D", conv_prepare, conv_eval};

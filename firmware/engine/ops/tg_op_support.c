@@ -291,3 +291,13 @@ tg_status tg_op_pool_prepare(tg_ctx *ctx, tg_node *node, const tg_tensor **input
   *input_out = input;
   return TG_OK;
 }
+
+tg_status tg_op_conv_eval_ref(const tg_op_conv_layer *l, const tg_op_layer_tensors *t, const tg_conv_args *a,
+                              tg_conv_s8_kernel s8, tg_conv_f32_kernel f32) {
+  if (t->input->type == TG_INT8) {
+    return s8(a, &l->k.q, (const int8_t *)t->input->data, (const int8_t *)t->filter->data,
+              t->bias != NULL ? (const int32_t *)t->bias->data : NULL, (int8_t *)t->output->data);
+  }
+  return f32(a, &l->k.act, (const float *)t->input->data, (const float *)t->filter->data,
+             t->bias != NULL ? (const float *)t->bias->data : NULL, (float *)t->output->data);
+}

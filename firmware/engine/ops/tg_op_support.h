@@ -118,6 +118,15 @@ static inline tg_op_layer_tensors tg_op_layer_tensors_of(tg_ctx *ctx, const tg_n
   return t;
 }
 
+/* The reference kernels of a conv-like layer (CONV_2D's or DEPTHWISE_CONV_2D's: the same
+ * signature), run on its tensors by tg_op_conv_eval_ref for int8 or float32. */
+typedef tg_status (*tg_conv_s8_kernel)(const tg_conv_args *args, const tg_quant_args *q, const int8_t *input,
+                                       const int8_t *filter, const int32_t *bias, int8_t *output);
+typedef tg_status (*tg_conv_f32_kernel)(const tg_conv_args *args, const tg_act_f32 *act, const float *input,
+                                        const float *filter, const float *bias, float *output);
+tg_status tg_op_conv_eval_ref(const tg_op_conv_layer *l, const tg_op_layer_tensors *t, const tg_conv_args *a,
+                              tg_conv_s8_kernel s8, tg_conv_f32_kernel f32);
+
 /* What AVERAGE_POOL_2D and MAX_POOL_2D keep from prepare to eval (their tensors are
  * looked up at eval): the window and the int8 clamp or the float32 one. */
 typedef struct {
