@@ -1,5 +1,5 @@
-/* The shared prepare-time helpers of the element-wise operators (see tg_op_ew_support.h):
- * one copy in flash instead of one per operator file. */
+/* The shared glue of the element-wise operators (see tg_op_ew_support.h): one copy in
+ * flash instead of one per operator file. */
 #include "tg_op_ew_support.h"
 
 const char *tg_ew_shape(const int32_t *dims, int32_t ndims, char *buf, size_t size) {
@@ -81,10 +81,78 @@ tg_status tg_ew_const_i32(tg_ctx *ctx, const tg_tensor *t, const char *name, con
 
 void *tg_ew_alloc(tg_ctx *ctx, size_t bytes) {
   uint8_t *p = (uint8_t *)tg_alloc_persistent(ctx, bytes);
-  if (p != NULL) {
-    for (size_t i = 0; i < bytes; ++i) p[i] = 0;
+  if (p == NULL) {
+    (void)tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+    return NULL;
   }
+  for (size_t i = 0; i < bytes; ++i) p[i] = 0;
   return p;
+}
+
+tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *multiplier, int32_t *shift) {
+  if (!(real >= 0.0 && real < 1073741824.0)) {
+    return tg_fail(ctx, TG_ERR_QUANT, "%s %g outside [0, 2^30): cannot be requantized", what, real);
+  }
+  tg_quantize_multiplier(real, multiplier, shift);
+  return TG_OK;
+}
+
+/* ---- ADD, MUL --------------------------------------------------------------------- */
+
+static tg_status binary_broadcast(tg_ew_binary *t) {
+  int32_t bad_dim;
+  return tg_broadcast_shapes(t->in1->dims, t->in1->ndims, t->in2->dims, t->in2->ndims, t->out->dims, t->out->ndims,
+                             &t->b, &bad_dim);
+}
+
+tg_status tg_ew_binary_prepare(tg_ctx *ctx, const tg_node *node, tg_ew_binary *t, int32_t *activation) {
+  tg_status s;
+  if ((s = tg_ew_arity(ctx, node, 2)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, 0, "input1", 0, &t->in1)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, 1, "input2", 0, &t->in2)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &t->out)) != TG_OK) return s;
+  if ((s = tg_ew_same_type(ctx, t->in1, "input1", t->out)) != TG_OK) return s;
+  if ((s = tg_op_check_type(ctx, t->in2, "input2", t->in1->type)) != TG_OK) return s;
+  *activation = tg_fb_i8(tg_op_options(ctx), 0 /* fused_activation_function */, TG_ACT_NONE);
+  if ((s = tg_op_check_activation(ctx, *activation)) != TG_OK) return s;
+  if (binary_broadcast(t) != TG_OK) {
+    char a[TG_EW_SHAPE_CHARS], b[TG_EW_SHAPE_CHARS], c[TG_EW_SHAPE_CHARS];
+    return tg_fail(ctx, TG_ERR_SHAPE, "input1 %s and input2 %s do not broadcast to output %s",
+                   tg_ew_shape(t->in1->dims, t->in1->ndims, a, sizeof a),
+                   tg_ew_shape(t->in2->dims, t->in2->ndims, b, sizeof b),
+                   tg_ew_shape(t->out->dims, t->out->ndims, c, sizeof c));
+  }
+  if (t->in1->type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, t->in1, "input1")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, t->in2, "input2")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, t->out, "output")) != TG_OK) return s;
+  }
+  return TG_OK;
+}
+
+void tg_ew_binary_of(tg_ctx *ctx, const tg_node *node, tg_ew_binary *t) {
+  t->in1 = tg_tensor_at(ctx, node->inputs[0]);
+  t->in2 = tg_tensor_at(ctx, node->inputs[1]);
+  t->out = tg_tensor_at(ctx, node->outputs[0]);
+  (void)binary_broadcast(t); /* succeeded in prepare, on the same shapes */
+}
+
+/* ---- the one-input operators ------------------------------------------------------ */
+
+/* One input and one output of the same type (INT8 or FLOAT32) and shape, and for int8 the
+ * activation quantization of both: LOGISTIC, TANH, RELU, RELU6. */
+static tg_status unary_prepare(tg_ctx *ctx, const tg_node *node, tg_tensor **in, tg_tensor **out) {
+  tg_status s;
+  if ((s = tg_ew_arity(ctx, node, 1)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, 0, "input", 0, in)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, out)) != TG_OK) return s;
+  if ((s = tg_ew_same_type(ctx, *in, "input", *out)) != TG_OK) return s;
+  if ((s = tg_ew_same_shape(ctx, *in, "input", *out)) != TG_OK) return s;
+  if ((*in)->type == TG_INT8) {
+    if ((s = tg_op_check_act_quant(ctx, *in, "input")) != TG_OK) return s;
+    if ((s = tg_op_check_act_quant(ctx, *out, "output")) != TG_OK) return s;
+  }
+  return TG_OK;
 }
 
 int32_t tg_ew_input_radius(int32_t integer_bits, int32_t left_shift) {
@@ -92,7 +160,10 @@ int32_t tg_ew_input_radius(int32_t integer_bits, int32_t left_shift) {
   return r >= 2147483647.0 ? INT32_MAX : (int32_t)floor(r);
 }
 
-tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, tg_sigmoid_s8_params *p) {
+/* TFLM's LOGISTIC/TANH int8 prepare: the input scale times 2^27 (Q4.27) as a multiplier
+ * from frexp, and the radius past which the output saturates. A multiplier that rounds
+ * up to 2^31 is renormalised (TFLM would overflow there). */
+static tg_status sigmoid_layer(tg_ctx *ctx, const tg_tensor *in, tg_ew_sigmoid_layer *l) {
   const int32_t integer_bits = 4;
   int shift = 0;
   const double q = frexp((double)in->scales[0] * (double)(1 << (31 - integer_bits)), &shift);
@@ -104,38 +175,87 @@ tg_status tg_ew_sigmoid_params(tg_ctx *ctx, const tg_tensor *in, tg_sigmoid_s8_p
   if (shift < 0 || shift > 62) {
     return tg_fail(ctx, TG_ERR_QUANT, "input scale %g outside the range of the int8 kernel", (double)in->scales[0]);
   }
-  p->elements = in->elements;
-  p->input_zero_point = in->zero_point;
-  p->input_multiplier = (int32_t)m;
-  p->input_left_shift = shift;
-  p->input_range_radius = tg_ew_input_radius(integer_bits, shift);
+  l->input_multiplier = (int32_t)m;
+  l->input_left_shift = shift;
+  l->input_range_radius = tg_ew_input_radius(integer_bits, shift);
   return TG_OK;
 }
 
-tg_status tg_ew_multiplier(tg_ctx *ctx, double real, const char *what, int32_t *multiplier, int32_t *shift) {
-  if (!(real >= 0.0 && real < 1073741824.0)) {
-    return tg_fail(ctx, TG_ERR_QUANT, "%s %g outside [0, 2^30): cannot be requantized", what, real);
+tg_status tg_ew_sigmoid_prepare(tg_ctx *ctx, tg_node *node, int32_t out_scale_inverse, int32_t out_zero_point) {
+  tg_tensor *in, *out;
+  tg_status s;
+  if ((s = unary_prepare(ctx, node, &in, &out)) != TG_OK) return s;
+  node->user_data = NULL; /* float32: the kernel needs only the element count */
+  if (in->type == TG_INT8) {
+    /* the kernel's output is fixed-point with this scale and zero point */
+    if (out->zero_point != out_zero_point || out->scales[0] != 1.0f / (float)out_scale_inverse) {
+      return tg_fail(ctx, TG_ERR_QUANT, "output scale %g zero point %d, expected 1/%d and %d", (double)out->scales[0],
+                     (int)out->zero_point, (int)out_scale_inverse, (int)out_zero_point);
+    }
+    tg_ew_sigmoid_layer l;
+    if ((s = sigmoid_layer(ctx, in, &l)) != TG_OK) return s;
+    tg_ew_sigmoid_layer *d = (tg_ew_sigmoid_layer *)tg_ew_alloc(ctx, sizeof *d);
+    if (d == NULL) return TG_ERR_ARENA_TOO_SMALL;
+    node->user_data = d;
+    *d = l;
   }
-  tg_quantize_multiplier(real, multiplier, shift);
+  node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
-tg_status tg_ew_relu_params(tg_ctx *ctx, const tg_tensor *in, const tg_tensor *out, int relu6,
-                            tg_relu_s8_params *p) {
-  const float so = out->scales[0];
-  const int32_t zo = out->zero_point;
-  p->elements = in->elements;
-  p->input_zero_point = in->zero_point;
-  p->output_offset = zo;
-  const tg_status s =
-      tg_ew_multiplier(ctx, (double)in->scales[0] / (double)so, "input/output scale ratio", &p->multiplier, &p->shift);
-  if (s != TG_OK) return s;
-  p->act_min = zo > -128 ? zo : -128; /* zero point + round(0 / scale) */
-  p->act_max = 127;
-  if (relu6) {
-    const float six = roundf(6.0f / so);
-    const int32_t q = six >= 256.0f ? 256 : (int32_t)six + zo;
-    p->act_max = q < 127 ? q : 127;
+tg_status tg_ew_sigmoid_eval(tg_ctx *ctx, const tg_node *node, tg_ew_sigmoid_s8_fn s8, tg_ew_sigmoid_f32_fn f32) {
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[0]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (in->type == TG_INT8) {
+    const tg_ew_sigmoid_layer *l = (const tg_ew_sigmoid_layer *)node->user_data;
+    const tg_sigmoid_s8_params p = {in->elements, in->zero_point, l->input_range_radius, l->input_multiplier,
+                                    l->input_left_shift};
+    s8(&p, (const int8_t *)in->data, (int8_t *)out->data);
+  } else {
+    f32(in->elements, (const float *)in->data, (float *)out->data);
+  }
+  return TG_OK;
+}
+
+tg_status tg_ew_relu_prepare(tg_ctx *ctx, tg_node *node, float upper) {
+  tg_tensor *in, *out;
+  tg_status s;
+  if ((s = unary_prepare(ctx, node, &in, &out)) != TG_OK) return s;
+  node->user_data = NULL; /* float32: the clamp is the operator's, the count the tensor's */
+  if (in->type == TG_INT8) {
+    const float so = out->scales[0];
+    int32_t multiplier, shift;
+    s = tg_ew_multiplier(ctx, (double)in->scales[0] / (double)so, "input/output scale ratio", &multiplier, &shift);
+    if (s != TG_OK) return s;
+    int32_t act_max = 127;
+    if (upper < INFINITY) { /* zero point + round(upper / scale), within int8 */
+      const float q = roundf(upper / so);
+      act_max = q >= 256.0f ? 256 : (int32_t)q + out->zero_point;
+      act_max = act_max < 127 ? act_max : 127;
+    }
+    tg_ew_relu_layer *d = (tg_ew_relu_layer *)tg_ew_alloc(ctx, sizeof *d);
+    if (d == NULL) return TG_ERR_ARENA_TOO_SMALL;
+    node->user_data = d;
+    d->multiplier = multiplier;
+    d->shift = (int8_t)shift;
+    d->act_max = (int8_t)act_max;
+  }
+  node->kernel_path = TG_PATH_REF;
+  return TG_OK;
+}
+
+tg_status tg_ew_relu_eval(tg_ctx *ctx, const tg_node *node, float upper) {
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[0]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (in->type == TG_INT8) {
+    const tg_ew_relu_layer *l = (const tg_ew_relu_layer *)node->user_data;
+    /* the lower end: zero point + round(0 / scale), the zero point itself (within int8) */
+    const tg_relu_s8_params p = {in->elements, in->zero_point, out->zero_point, l->multiplier,
+                                 l->shift,     out->zero_point, l->act_max};
+    tg_relu_s8(&p, (const int8_t *)in->data, (int8_t *)out->data);
+  } else {
+    const tg_relu_f32_params p = {in->elements, 0.0f, upper};
+    tg_relu_f32(&p, (const float *)in->data, (float *)out->data);
   }
   return TG_OK;
 }

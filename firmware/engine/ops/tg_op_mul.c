@@ -1,71 +1,59 @@
 /* MUL: int8 (the product of the two offset inputs rescaled by s1 * s2 / s_out) or
- * float32, numpy broadcasting up to 6 dimensions, fused activation. */
+ * float32, numpy broadcasting up to 6 dimensions, fused activation. Prepare and the
+ * broadcast are ADD's (tg_ew_binary_prepare). */
 #include "tg_op_ew_support.h"
 
-enum { kInput1 = 0, kInput2 = 1 };
-enum { kOptActivation = 0 }; /* MulOptions.fused_activation_function */
-
-typedef struct {
-  tg_broadcast b;
-  tg_mul_s8_params q;
+/* What a layer keeps: for int8 the requantization and the clamp (the zero points are the
+ * tensors', rebuilt into tg_mul_s8_params at eval), for float32 the clamp. */
+typedef union {
+  struct {
+    int32_t multiplier;
+    int8_t shift; /* at most 31: tg_ew_multiplier refuses ratios of 2^30 or more */
+    int8_t act_min;
+    int8_t act_max;
+  } q;
   tg_act_f32 act;
-  const tg_tensor *in1;
-  const tg_tensor *in2;
-  const tg_tensor *out;
 } mul_data;
 
-static tg_status mul_prepare(tg_ctx *ctx, tg_node *node) {
-  tg_tensor *in1, *in2, *out;
-  tg_status s;
-  if ((s = tg_ew_arity(ctx, node, 2)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kInput1, "input1", 0, &in1)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kInput2, "input2", 0, &in2)) != TG_OK) return s;
-  if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
-  if ((s = tg_ew_same_type(ctx, in1, "input1", out)) != TG_OK) return s;
-  if ((s = tg_op_check_type(ctx, in2, "input2", in1->type)) != TG_OK) return s;
-  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
-  if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
+static tg_status mul_quant(tg_ctx *ctx, const tg_ew_binary *t, int32_t activation, mul_data *d) {
+  const double real = (double)t->in1->scales[0] * (double)t->in2->scales[0] / (double)t->out->scales[0];
+  int32_t shift, lo, hi;
+  tg_status s = tg_ew_multiplier(ctx, real, "scale ratio s1*s2/s_out", &d->q.multiplier, &shift);
+  if (s != TG_OK) return s;
+  if ((s = tg_op_act_range_s8(ctx, activation, t->out, &lo, &hi)) != TG_OK) return s;
+  d->q.shift = (int8_t)shift;
+  d->q.act_min = (int8_t)lo; /* within int8 */
+  d->q.act_max = (int8_t)hi;
+  return TG_OK;
+}
 
-  mul_data *d = (mul_data *)tg_ew_alloc(ctx, sizeof(mul_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  int32_t bad = -1;
-  if (tg_broadcast_shapes(in1->dims, in1->ndims, in2->dims, in2->ndims, out->dims, out->ndims, &d->b, &bad) != TG_OK) {
-    char a[TG_EW_SHAPE_CHARS], b[TG_EW_SHAPE_CHARS], c[TG_EW_SHAPE_CHARS];
-    return tg_fail(ctx, TG_ERR_SHAPE, "input1 %s and input2 %s do not broadcast to output %s",
-                   tg_ew_shape(in1->dims, in1->ndims, a, sizeof a), tg_ew_shape(in2->dims, in2->ndims, b, sizeof b),
-                   tg_ew_shape(out->dims, out->ndims, c, sizeof c));
-  }
-  if (in1->type == TG_INT8) {
-    if ((s = tg_op_check_act_quant(ctx, in1, "input1")) != TG_OK) return s;
-    if ((s = tg_op_check_act_quant(ctx, in2, "input2")) != TG_OK) return s;
-    if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
-    const double real = (double)in1->scales[0] * (double)in2->scales[0] / (double)out->scales[0];
-    if ((s = tg_ew_multiplier(ctx, real, "scale ratio s1*s2/s_out", &d->q.output_multiplier, &d->q.output_shift)) !=
-        TG_OK) {
-      return s;
-    }
-    d->q.input1_offset = -in1->zero_point;
-    d->q.input2_offset = -in2->zero_point;
-    d->q.output_offset = out->zero_point;
-    if ((s = tg_op_act_range_s8(ctx, activation, out, &d->q.act_min, &d->q.act_max)) != TG_OK) return s;
+static tg_status mul_prepare(tg_ctx *ctx, tg_node *node) {
+  tg_ew_binary t;
+  int32_t activation;
+  tg_status s;
+  if ((s = tg_ew_binary_prepare(ctx, node, &t, &activation)) != TG_OK) return s;
+  mul_data *d = (mul_data *)tg_ew_alloc(ctx, sizeof *d);
+  if (d == NULL) return TG_ERR_ARENA_TOO_SMALL;
+  node->user_data = d;
+  if (t.in1->type == TG_INT8) {
+    if ((s = mul_quant(ctx, &t, activation, d)) != TG_OK) return s;
   } else {
     tg_activation_range_f32(activation, &d->act.min, &d->act.max);
   }
-  d->in1 = in1;
-  d->in2 = in2;
-  d->out = out;
-  node->user_data = d;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status mul_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const mul_data *d = (const mul_data *)node->user_data;
-  if (d->out->type == TG_INT8) {
-    tg_mul_s8(&d->q, &d->b, (const int8_t *)d->in1->data, (const int8_t *)d->in2->data, (int8_t *)d->out->data);
+  tg_ew_binary t;
+  tg_ew_binary_of(ctx, node, &t);
+  if (t.out->type == TG_INT8) {
+    const tg_mul_s8_params q = {-t.in1->zero_point, -t.in2->zero_point, t.out->zero_point, d->q.multiplier,
+                                d->q.shift,         d->q.act_min,       d->q.act_max};
+    tg_mul_s8(&q, &t.b, (const int8_t *)t.in1->data, (const int8_t *)t.in2->data, (int8_t *)t.out->data);
   } else {
-    tg_mul_f32(&d->act, &d->b, (const float *)d->in1->data, (const float *)d->in2->data, (float *)d->out->data);
+    tg_mul_f32(&d->act, &t.b, (const float *)t.in1->data, (const float *)t.in2->data, (float *)t.out->data);
   }
   return TG_OK;
 }

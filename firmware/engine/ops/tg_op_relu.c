@@ -1,50 +1,9 @@
-/* RELU: max(x, 0); int8 requantizes to the output scale first, as TFLM's ReluQuantized. */
+/* RELU: max(x, 0); int8 requantizes to the output scale first, as TFLM's ReluQuantized.
+ * The glue is RELU6's, in tg_op_ew_support.c, with no upper bound. */
 #include "tg_op_ew_support.h"
 
-enum { kInput = 0 };
+static tg_status relu_prepare(tg_ctx *ctx, tg_node *node) { return tg_ew_relu_prepare(ctx, node, INFINITY); }
 
-typedef struct {
-  tg_relu_s8_params q;
-  tg_relu_f32_params f;
-  const tg_tensor *in;
-  const tg_tensor *out;
-} relu_data;
-
-static tg_status relu_prepare(tg_ctx *ctx, tg_node *node) {
-  tg_tensor *in, *out;
-  tg_status s;
-  if ((s = tg_ew_arity(ctx, node, 1)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &in)) != TG_OK) return s;
-  if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
-  if ((s = tg_ew_same_type(ctx, in, "input", out)) != TG_OK) return s;
-  if ((s = tg_ew_same_shape(ctx, in, "input", out)) != TG_OK) return s;
-  relu_data *d = (relu_data *)tg_ew_alloc(ctx, sizeof(relu_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  if (in->type == TG_INT8) {
-    if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
-    if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
-    if ((s = tg_ew_relu_params(ctx, in, out, 0, &d->q)) != TG_OK) return s;
-  } else {
-    d->f.elements = in->elements;
-    d->f.lower = 0.0f;
-    d->f.upper = INFINITY;
-  }
-  d->in = in;
-  d->out = out;
-  node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
-  return TG_OK;
-}
-
-static tg_status relu_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const relu_data *d = (const relu_data *)node->user_data;
-  if (d->in->type == TG_INT8) {
-    tg_relu_s8(&d->q, (const int8_t *)d->in->data, (int8_t *)d->out->data);
-  } else {
-    tg_relu_f32(&d->f, (const float *)d->in->data, (float *)d->out->data);
-  }
-  return TG_OK;
-}
+static tg_status relu_eval(tg_ctx *ctx, const tg_node *node) { return tg_ew_relu_eval(ctx, node, INFINITY); }
 
 const tg_op tg_op_relu = {TG_BUILTIN_RELU, "RELU", relu_prepare, relu_eval};

@@ -1,52 +1,11 @@
-/* TANH: int8 (TFLM's fixed-point algorithm; output scale 1/128, zero point 0) or float32. */
+/* TANH: int8 (TFLM's fixed-point algorithm; output scale 1/128, zero point 0) or float32.
+ * The glue is LOGISTIC's, in tg_op_ew_support.c: only the kernels and the output quantization differ. */
 #include "tg_op_ew_support.h"
 
-enum { kInput = 0 };
-
-typedef struct {
-  tg_sigmoid_s8_params q;
-  int32_t elements;
-  const tg_tensor *in;
-  const tg_tensor *out;
-} tanh_data;
-
-static tg_status tanh_prepare(tg_ctx *ctx, tg_node *node) {
-  tg_tensor *in, *out;
-  tg_status s;
-  if ((s = tg_ew_arity(ctx, node, 1)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &in)) != TG_OK) return s;
-  if ((s = tg_op_output(ctx, node, &out)) != TG_OK) return s;
-  if ((s = tg_ew_same_type(ctx, in, "input", out)) != TG_OK) return s;
-  if ((s = tg_ew_same_shape(ctx, in, "input", out)) != TG_OK) return s;
-  tanh_data *d = (tanh_data *)tg_ew_alloc(ctx, sizeof(tanh_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  if (in->type == TG_INT8) {
-    if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
-    if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
-    /* the kernel's output is fixed-point with this scale and zero point */
-    if (out->zero_point != 0 || out->scales[0] != 1.0f / 128.0f) {
-      return tg_fail(ctx, TG_ERR_QUANT, "output scale %g zero point %d, expected 1/128 and 0",
-                     (double)out->scales[0], (int)out->zero_point);
-    }
-    if ((s = tg_ew_sigmoid_params(ctx, in, &d->q)) != TG_OK) return s;
-  }
-  d->elements = in->elements;
-  d->in = in;
-  d->out = out;
-  node->user_data = d;
-  node->kernel_path = TG_PATH_REF;
-  return TG_OK;
-}
+static tg_status tanh_prepare(tg_ctx *ctx, tg_node *node) { return tg_ew_sigmoid_prepare(ctx, node, 128, 0); }
 
 static tg_status tanh_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const tanh_data *d = (const tanh_data *)node->user_data;
-  if (d->in->type == TG_INT8) {
-    tg_tanh_s8(&d->q, (const int8_t *)d->in->data, (int8_t *)d->out->data);
-  } else {
-    tg_tanh_f32(d->elements, (const float *)d->in->data, (float *)d->out->data);
-  }
-  return TG_OK;
+  return tg_ew_sigmoid_eval(ctx, node, tg_tanh_s8, tg_tanh_f32);
 }
 
 const tg_op tg_op_tanh = {TG_BUILTIN_TANH, "TANH", tanh_prepare, tanh_eval};
