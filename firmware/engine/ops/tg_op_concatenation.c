@@ -8,18 +8,18 @@ enum { kOptAxis = 0, kOptActivation = 1 }; /* ConcatenationOptions */
 static const char *const kInputNames[TG_CONCAT_MAX_INPUTS] = {"input 0", "input 1", "input 2", "input 3", "input 4",
                                                               "input 5", "input 6", "input 7", "input 8", "input 9"};
 
+/* What a layer keeps: the axis (an option, which eval cannot read); the copy sizes are
+ * the tensors' shapes, rebuilt at eval (concat_params). */
 typedef struct {
-  tg_concat_params p;
-  const tg_tensor *in[TG_CONCAT_MAX_INPUTS];
-  const tg_tensor *out;
+  int32_t axis;
 } concat_data;
 
-/* Every input has the output's rank and dims except along axis; the axis dims add up. */
-static tg_status check_shapes(tg_ctx *ctx, const tg_node *node, const tg_tensor *out, int32_t axis,
-                              concat_data *d) {
+/* Every input has the output's rank and dims except along axis; the axis dims add up.
+ * The inputs are present (checked by the caller). */
+static tg_status check_shapes(tg_ctx *ctx, const tg_node *node, const tg_tensor *out, int32_t axis) {
   int64_t axis_sum = 0;
   for (int32_t i = 0; i < node->n_inputs; ++i) {
-    const tg_tensor *t = d->in[i];
+    const tg_tensor *t = tg_tensor_at(ctx, node->inputs[i]);
     int same = t->ndims == out->ndims;
     for (int32_t k = 0; same && k < out->ndims; ++k) same = k == axis || t->dims[k] == out->dims[k];
     if (!same) {
@@ -55,8 +55,6 @@ static tg_status concat_prepare(tg_ctx *ctx, tg_node *node) {
   if (axis < 0 || axis >= out->ndims) {
     return tg_fail(ctx, TG_ERR_OPTIONS, "axis %d outside output rank %d", (int)axis_opt, (int)out->ndims);
   }
-  concat_data *d = (concat_data *)tg_ew_alloc(ctx, sizeof(concat_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
   for (int32_t i = 0; i < node->n_inputs; ++i) {
     tg_tensor *t;
     const char *name = kInputNames[i];
@@ -67,34 +65,44 @@ static tg_status concat_prepare(tg_ctx *ctx, tg_node *node) {
       if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
       if ((s = tg_ew_same_quant(ctx, t, name, out, "output")) != TG_OK) return s;
     }
-    d->in[i] = t;
   }
-  if ((s = check_shapes(ctx, node, out, axis, d)) != TG_OK) return s;
-  d->p.n_inputs = node->n_inputs;
-  d->p.outer = 1;
-  for (int32_t k = 0; k < axis; ++k) d->p.outer *= out->dims[k];
-  for (int32_t i = 0; i < node->n_inputs; ++i) {
-    int32_t inner = 1;
-    for (int32_t k = axis; k < out->ndims; ++k) inner *= d->in[i]->dims[k];
-    d->p.copy_size[i] = inner;
-  }
-  d->out = out;
+  if ((s = check_shapes(ctx, node, out, axis)) != TG_OK) return s;
+  concat_data *d = (concat_data *)tg_ew_alloc(ctx, sizeof *d);
+  if (d == NULL) return TG_ERR_ARENA_TOO_SMALL;
   node->user_data = d;
+  d->axis = axis;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
+/* The kernel's parameters from the shapes prepare checked: the rows before the axis and
+ * the elements each input adds per row. */
+static void concat_params(tg_ctx *ctx, const tg_node *node, const tg_tensor *out, int32_t axis,
+                          tg_concat_params *p) {
+  p->n_inputs = node->n_inputs;
+  p->outer = 1;
+  for (int32_t k = 0; k < axis; ++k) p->outer *= out->dims[k];
+  for (int32_t i = 0; i < node->n_inputs; ++i) {
+    const tg_tensor *t = tg_tensor_at(ctx, node->inputs[i]);
+    int32_t inner = 1;
+    for (int32_t k = axis; k < out->ndims; ++k) inner *= t->dims[k];
+    p->copy_size[i] = inner;
+  }
+}
+
 static tg_status concat_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
   const concat_data *d = (const concat_data *)node->user_data;
-  if (d->out->type == TG_INT8) {
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  tg_concat_params p;
+  concat_params(ctx, node, out, d->axis, &p);
+  if (out->type == TG_INT8) {
     const int8_t *inputs[TG_CONCAT_MAX_INPUTS];
-    for (int32_t i = 0; i < d->p.n_inputs; ++i) inputs[i] = (const int8_t *)d->in[i]->data;
-    tg_concatenation_s8(&d->p, inputs, (int8_t *)d->out->data);
+    for (int32_t i = 0; i < p.n_inputs; ++i) inputs[i] = (const int8_t *)tg_tensor_at(ctx, node->inputs[i])->data;
+    tg_concatenation_s8(&p, inputs, (int8_t *)out->data);
   } else {
     const float *inputs[TG_CONCAT_MAX_INPUTS];
-    for (int32_t i = 0; i < d->p.n_inputs; ++i) inputs[i] = (const float *)d->in[i]->data;
-    tg_concatenation_f32(&d->p, inputs, (float *)d->out->data);
+    for (int32_t i = 0; i < p.n_inputs; ++i) inputs[i] = (const float *)tg_tensor_at(ctx, node->inputs[i])->data;
+    tg_concatenation_f32(&p, inputs, (float *)out->data);
   }
   return TG_OK;
 }

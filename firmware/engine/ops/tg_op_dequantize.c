@@ -1,13 +1,8 @@
-/* DEQUANTIZE: int8 (per-tensor) -> float32. */
+/* DEQUANTIZE: int8 (per-tensor) -> float32. A layer keeps nothing: the kernel's
+ * parameters are the input tensor's count, scale and zero point, read at eval. */
 #include "tg_op_ew_support.h"
 
 enum { kInput = 0 };
-
-typedef struct {
-  tg_dequantize_params p;
-  const tg_tensor *in;
-  const tg_tensor *out;
-} dequantize_data;
 
 static tg_status dequantize_prepare(tg_ctx *ctx, tg_node *node) {
   tg_tensor *in, *out;
@@ -19,22 +14,15 @@ static tg_status dequantize_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_check_type(ctx, out, "output", TG_FLOAT32)) != TG_OK) return s;
   if ((s = tg_ew_same_shape(ctx, in, "input", out)) != TG_OK) return s;
   if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
-  dequantize_data *d = (dequantize_data *)tg_ew_alloc(ctx, sizeof(dequantize_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  d->p.elements = in->elements;
-  d->p.scale = in->scales[0];
-  d->p.zero_point = in->zero_point;
-  d->in = in;
-  d->out = out;
-  node->user_data = d;
+  node->user_data = NULL;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status dequantize_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const dequantize_data *d = (const dequantize_data *)node->user_data;
-  tg_dequantize_s8(&d->p, (const int8_t *)d->in->data, (float *)d->out->data);
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[kInput]);
+  const tg_dequantize_params p = {in->elements, in->scales[0], in->zero_point};
+  tg_dequantize_s8(&p, (const int8_t *)in->data, (float *)tg_tensor_at(ctx, node->outputs[0])->data);
   return TG_OK;
 }
 

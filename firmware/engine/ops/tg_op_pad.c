@@ -5,13 +5,6 @@
 
 enum { kInput = 0, kPaddings = 1 };
 
-typedef struct {
-  tg_pad_params p;
-  int8_t pad_s8;
-  const tg_tensor *in;
-  const tg_tensor *out;
-} pad_data;
-
 /* Paddings entry i (0 .. 2*rank-1) as int64, whatever the stored type. */
 static int64_t padding_at(const tg_tensor *paddings, int32_t i) {
   if (paddings->type == TG_INT64) {
@@ -23,7 +16,19 @@ static int64_t padding_at(const tg_tensor *paddings, int32_t i) {
   return ((const int32_t *)paddings->data)[i];
 }
 
-static tg_status read_paddings(tg_ctx *ctx, const tg_tensor *paddings, const tg_tensor *in, tg_pad_params *p) {
+/* The kernel's parameters from the input shape and the constant paddings: a layer keeps
+ * nothing, eval rebuilds them (prepare has checked that they fit int32). */
+static void pad_params(const tg_tensor *in, const tg_tensor *paddings, tg_pad_params *p) {
+  p->ndims = in->ndims;
+  for (int32_t d = 0; d < in->ndims; ++d) {
+    const int64_t before = padding_at(paddings, 2 * d);
+    p->in_dims[d] = in->dims[d];
+    p->before[d] = (int32_t)before;
+    p->out_dims[d] = (int32_t)(before + padding_at(paddings, 2 * d + 1) + in->dims[d]);
+  }
+}
+
+static tg_status check_paddings(tg_ctx *ctx, const tg_tensor *paddings, const tg_tensor *in) {
   if (paddings->type != TG_INT32 && paddings->type != TG_INT64) {
     return tg_fail(ctx, TG_ERR_UNSUPPORTED_TYPE, "paddings type %s, expected INT32 or INT64",
                    tg_type_name(paddings->type));
@@ -36,16 +41,12 @@ static tg_status read_paddings(tg_ctx *ctx, const tg_tensor *paddings, const tg_
     return tg_fail(ctx, TG_ERR_SHAPE, "paddings shape %s, expected [%d,2]",
                    tg_ew_shape(paddings->dims, paddings->ndims, a, sizeof a), (int)in->ndims);
   }
-  p->ndims = in->ndims;
   for (int32_t d = 0; d < in->ndims; ++d) {
     const int64_t before = padding_at(paddings, 2 * d);
     const int64_t after = padding_at(paddings, 2 * d + 1);
     if (before < 0 || after < 0 || before + after + in->dims[d] > INT32_MAX) {
       return tg_fail(ctx, TG_ERR_SHAPE, "paddings of dimension %d are %d and %d", (int)d, (int)before, (int)after);
     }
-    p->in_dims[d] = in->dims[d];
-    p->before[d] = (int32_t)before;
-    p->out_dims[d] = (int32_t)(before + after + in->dims[d]);
   }
   return TG_OK;
 }
@@ -64,37 +65,37 @@ static tg_status pad_prepare(tg_ctx *ctx, tg_node *node) {
   for (int32_t d = 0; d < in->ndims; ++d) {
     if (in->dims[d] <= 0) return tg_fail(ctx, TG_ERR_SHAPE, "input dimension %d is %d", (int)d, (int)in->dims[d]);
   }
-  pad_data *d = (pad_data *)tg_ew_alloc(ctx, sizeof(pad_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  if ((s = read_paddings(ctx, paddings, in, &d->p)) != TG_OK) return s;
+  if ((s = check_paddings(ctx, paddings, in)) != TG_OK) return s;
+  tg_pad_params p;
+  pad_params(in, paddings, &p);
   int same = out->ndims == in->ndims;
-  for (int32_t i = 0; same && i < in->ndims; ++i) same = out->dims[i] == d->p.out_dims[i];
+  for (int32_t i = 0; same && i < in->ndims; ++i) same = out->dims[i] == p.out_dims[i];
   if (!same) {
     char a[TG_EW_SHAPE_CHARS], b[TG_EW_SHAPE_CHARS];
     return tg_fail(ctx, TG_ERR_SHAPE, "output %s, padded input is %s", tg_ew_shape(out->dims, out->ndims, a, sizeof a),
-                   tg_ew_shape(d->p.out_dims, in->ndims, b, sizeof b));
+                   tg_ew_shape(p.out_dims, in->ndims, b, sizeof b));
   }
   if (in->type == TG_INT8) {
     if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
     if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
     /* values are copied, not rescaled */
     if ((s = tg_ew_same_quant(ctx, in, "input", out, "output")) != TG_OK) return s;
-    d->pad_s8 = (int8_t)out->zero_point;
   }
-  d->in = in;
-  d->out = out;
-  node->user_data = d;
+  node->user_data = NULL;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status pad_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const pad_data *d = (const pad_data *)node->user_data;
-  if (d->in->type == TG_INT8) {
-    tg_pad_s8(&d->p, d->pad_s8, (const int8_t *)d->in->data, (int8_t *)d->out->data);
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[kInput]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  tg_pad_params p;
+  pad_params(in, tg_tensor_at(ctx, node->inputs[kPaddings]), &p);
+  if (in->type == TG_INT8) {
+    /* the quantized 0: input and output share their quantization (checked by prepare) */
+    tg_pad_s8(&p, (int8_t)out->zero_point, (const int8_t *)in->data, (int8_t *)out->data);
   } else {
-    tg_pad_f32(&d->p, 0.0f, (const float *)d->in->data, (float *)d->out->data);
+    tg_pad_f32(&p, 0.0f, (const float *)in->data, (float *)out->data);
   }
   return TG_OK;
 }

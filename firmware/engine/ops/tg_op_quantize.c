@@ -5,11 +5,12 @@
 
 enum { kInput = 0 };
 
+/* What an int8 -> int8 layer keeps: the requantization (the zero points are the
+ * tensors'). A float32 -> int8 layer keeps nothing: its parameters are the output's
+ * scale and zero point. */
 typedef struct {
-  tg_quantize_f32_params f;
-  tg_requantize_params q;
-  const tg_tensor *in;
-  const tg_tensor *out;
+  int32_t multiplier; /* input scale / output scale */
+  int32_t shift;
 } quantize_data;
 
 static tg_status quantize_prepare(tg_ctx *ctx, tg_node *node) {
@@ -24,34 +25,31 @@ static tg_status quantize_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_check_type(ctx, out, "output", TG_INT8)) != TG_OK) return s;
   if ((s = tg_ew_same_shape(ctx, in, "input", out)) != TG_OK) return s;
   if ((s = tg_op_check_act_quant(ctx, out, "output")) != TG_OK) return s;
-  quantize_data *d = (quantize_data *)tg_ew_alloc(ctx, sizeof(quantize_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  if (in->type == TG_FLOAT32) {
-    d->f.elements = in->elements;
-    d->f.scale = out->scales[0];
-    d->f.zero_point = out->zero_point;
-  } else {
+  node->user_data = NULL;
+  if (in->type == TG_INT8) {
     if ((s = tg_op_check_act_quant(ctx, in, "input")) != TG_OK) return s;
-    d->q.elements = in->elements;
-    d->q.input_zero_point = in->zero_point;
-    d->q.output_zero_point = out->zero_point;
+    quantize_data q;
     const double real = (double)in->scales[0] / (double)out->scales[0];
-    if ((s = tg_ew_multiplier(ctx, real, "input/output scale ratio", &d->q.multiplier, &d->q.shift)) != TG_OK) return s;
+    if ((s = tg_ew_multiplier(ctx, real, "input/output scale ratio", &q.multiplier, &q.shift)) != TG_OK) return s;
+    quantize_data *d = (quantize_data *)tg_ew_alloc(ctx, sizeof *d);
+    if (d == NULL) return TG_ERR_ARENA_TOO_SMALL;
+    node->user_data = d;
+    *d = q;
   }
-  d->in = in;
-  d->out = out;
-  node->user_data = d;
   node->kernel_path = TG_PATH_REF;
   return TG_OK;
 }
 
 static tg_status quantize_eval(tg_ctx *ctx, const tg_node *node) {
-  (void)ctx;
-  const quantize_data *d = (const quantize_data *)node->user_data;
-  if (d->in->type == TG_FLOAT32) {
-    tg_quantize_f32(&d->f, (const float *)d->in->data, (int8_t *)d->out->data);
+  const tg_tensor *in = tg_tensor_at(ctx, node->inputs[kInput]);
+  const tg_tensor *out = tg_tensor_at(ctx, node->outputs[0]);
+  if (in->type == TG_FLOAT32) {
+    const tg_quantize_f32_params p = {in->elements, out->scales[0], out->zero_point};
+    tg_quantize_f32(&p, (const float *)in->data, (int8_t *)out->data);
   } else {
-    tg_quantize_s8(&d->q, (const int8_t *)d->in->data, (int8_t *)d->out->data);
+    const quantize_data *d = (const quantize_data *)node->user_data;
+    const tg_requantize_params p = {in->elements, in->zero_point, out->zero_point, d->multiplier, d->shift};
+    tg_quantize_s8(&p, (const int8_t *)in->data, (int8_t *)out->data);
   }
   return TG_OK;
 }
