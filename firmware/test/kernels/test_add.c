@@ -30,6 +30,7 @@ static void test_add_f32_broadcast_and_activation(void) {
     tg_test_node tn;
     set_activation(&o, act);
     tg_test_node_init(&tn, 2, &o, &ctx);
+    ctx.capacity = 20; /* a layer's data: the int8 requantization or, in a union, the float32 clamp */
     ew_tensor(&ctx, 0, TG_FLOAT32, 4, d1, a);
     ew_tensor(&ctx, 1, TG_FLOAT32, 3, d2, b);
     ew_tensor(&ctx, 2, TG_FLOAT32, 4, dout, out);
@@ -63,6 +64,7 @@ static void test_add_s8_exact_with_equal_scales(void) {
   a[1] = -128, b[1] = -128; /* saturates low */
   tg_test_node tn;
   tg_test_node_init(&tn, 2, NULL, &ctx);
+  ctx.capacity = 20; /* what an int8 layer keeps: 3 multipliers, 3 shifts, the clamp */
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, dims, a), &scale, &zp);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, dims, b), &scale, &zp);
   ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, dims, out), &scale, &zp);
@@ -206,7 +208,7 @@ static void test_add_prepare_errors(void) {
 
   /* no room for the operator data */
   tg_test_node_init(&tn, 2, NULL, &ctx);
-  ctx.capacity = 16;
+  ctx.capacity = 19;
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4, y), &s, &zp);
   ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);

@@ -50,6 +50,7 @@ static void test_concat_f32_each_axis(void) {
     tg_test_node tn;
     set_axis(&o, axis, 0);
     tg_test_node_init(&tn, 3, &o, &ctx);
+    ctx.capacity = 4; /* what a layer keeps: the axis (the copy sizes are rebuilt at eval) */
     for (int k = 0; k < 3; ++k) ew_tensor(&ctx, k, TG_FLOAT32, 3, in_dims[k], inputs[k]);
     ew_tensor(&ctx, 3, TG_FLOAT32, 3, out_dims, out);
     TG_CHECK_EQ_INT(ew_run(&tg_op_concatenation, &ctx, &tn), TG_OK);
@@ -73,6 +74,7 @@ static void test_concat_s8(void) {
   tg_test_node tn;
   set_axis(&o, 3, 0);
   tg_test_node_init(&tn, 4, &o, &ctx);
+  ctx.capacity = 4; /* the axis */
   for (int k = 0; k < 4; ++k) {
     const int32_t dims[] = {1, 2, 2, widths[k]};
     ew_quant(ew_tensor(&ctx, k, TG_INT8, 4, dims, in[k]), &s, &z);
@@ -158,6 +160,15 @@ static void test_concat_prepare_errors(void) {
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, d2, q), &s, &z);
   ew_tensor(&ctx, 2, TG_FLOAT32, 2, dout, f);
   TG_CHECK_EQ_INT(tg_op_concatenation.prepare(&ctx, &tn.node), TG_ERR_UNSUPPORTED_TYPE);
+
+  /* no room for the axis */
+  set_axis(&o, 1, 0);
+  tg_test_node_init(&tn, 2, &o, &ctx);
+  ctx.capacity = 3;
+  ew_tensor(&ctx, 0, TG_FLOAT32, 2, d1, f);
+  ew_tensor(&ctx, 1, TG_FLOAT32, 2, d2, f);
+  ew_tensor(&ctx, 2, TG_FLOAT32, 2, dout, f);
+  TG_CHECK_EQ_INT(tg_op_concatenation.prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
 }
 
 int main(void) {

@@ -14,7 +14,9 @@ static tg_ctx ctx;
 
 enum { kFieldKeepDims = 0 };
 
-/* Sets up input (tensor 0), a constant axis list (tensor 1) and the output (tensor 2). */
+/* Sets up input (tensor 0), a constant axis list (tensor 1) and the output (tensor 2), in
+ * an arena cut to what a layer keeps: an int8 layer its requantization (8 bytes), a
+ * float32 layer nothing (the reduced dims are rebuilt at eval from the axis tensor). */
 static void setup(tg_test_node *tn, tg_test_opts *o, int keep_dims, tg_type type, int32_t in_ndims,
                   const int32_t *in_dims, void *in, int32_t n_axes, int32_t *axes, int32_t out_ndims,
                   const int32_t *out_dims, void *out) {
@@ -25,6 +27,7 @@ static void setup(tg_test_node *tn, tg_test_opts *o, int keep_dims, tg_type type
   const int32_t axis_dims[] = {n_axes};
   ew_tensor(&ctx, 1, TG_INT32, 1, axis_dims, axes)->is_const = 1;
   ew_tensor(&ctx, 2, type, out_ndims, out_dims, out);
+  ctx.capacity = type == TG_INT8 ? 8 : 0;
 }
 
 /* Mean of in (row-major, dims) over the marked dims, in double, output row-major. */
@@ -202,6 +205,13 @@ static void test_mean_prepare_errors(void) {
   setup(&tn, &o, 1, TG_INT8, 4, dims, q, 2, axes, 4, odims, qo);
   ew_quant(&ctx.tensors[0], &s, &z);
   TG_CHECK_EQ_INT(tg_op_mean.prepare(&ctx, &tn.node), TG_ERR_QUANT);
+
+  /* no room for an int8 layer's requantization */
+  setup(&tn, &o, 1, TG_INT8, 4, dims, q, 2, axes, 4, odims, qo);
+  ew_quant(&ctx.tensors[0], &s, &z);
+  ew_quant(&ctx.tensors[2], &s, &z);
+  ctx.capacity = 7;
+  TG_CHECK_EQ_INT(tg_op_mean.prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
 }
 
 int main(void) {

@@ -25,6 +25,7 @@ static void test_mul_f32_broadcast_and_activation(void) {
     const tg_test_field f[] = {{kFieldActivation, 1, act}};
     tg_test_options(&o, f, 1);
     tg_test_node_init(&tn, 2, &o, &ctx);
+    ctx.capacity = 8; /* what a float32 layer keeps: its clamp */
     ew_tensor(&ctx, 0, TG_FLOAT32, 3, d1, a);
     ew_tensor(&ctx, 1, TG_FLOAT32, 4, d2, b);
     ew_tensor(&ctx, 2, TG_FLOAT32, 4, dout, out);
@@ -57,6 +58,7 @@ static void test_mul_s8_exact_power_of_two_scales(void) {
   a[1] = -128, b[1] = 127;  /* far below -128 */
   tg_test_node tn;
   tg_test_node_init(&tn, 2, NULL, &ctx);
+  ctx.capacity = 8; /* what an int8 layer keeps: multiplier, shift, clamp */
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 2, dims, a), &s1, &z1);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, dims, b), &s2, &z2);
   ew_quant(ew_tensor(&ctx, 2, TG_INT8, 2, dims, out), &so, &zo);
@@ -146,6 +148,14 @@ static void test_mul_prepare_errors(void) {
   ew_tensor(&ctx, 1, TG_FLOAT32, 3, d3, f);
   ew_tensor(&ctx, 2, TG_FLOAT32, 3, d3, f);
   TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_OPTIONS);
+
+  /* no room for the operator data */
+  tg_test_node_init(&tn, 2, NULL, &ctx);
+  ctx.capacity = 7;
+  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, d3, x), &s, &zp);
+  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, d3, y), &s, &zp);
+  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, d3, out), &s, &zp);
+  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
 }
 
 int main(void) {

@@ -26,6 +26,7 @@ static void test_quantize_f32(void) {
   in[15] = 3.3f;
   tg_test_node tn;
   tg_test_node_init(&tn, 1, NULL, &ctx);
+  ctx.capacity = 0; /* a float32 -> int8 layer keeps nothing: the output holds its parameters */
   ew_tensor(&ctx, 0, TG_FLOAT32, 2, dims, in);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, dims, out), &s, &z);
   TG_CHECK_EQ_INT(ew_run(&tg_op_quantize, &ctx, &tn), TG_OK);
@@ -65,6 +66,7 @@ static void test_requantize_s8(void) {
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
     tg_test_node tn;
     tg_test_node_init(&tn, 1, NULL, &ctx);
+    ctx.capacity = 8; /* what an int8 -> int8 layer keeps: multiplier and shift */
     ew_quant(ew_tensor(&ctx, 0, TG_INT8, 1, dims, in), &cases[k].si, &cases[k].zi);
     ew_quant(ew_tensor(&ctx, 1, TG_INT8, 1, dims, out), &cases[k].so, &cases[k].zo);
     TG_CHECK_EQ_INT(ew_run(&tg_op_quantize, &ctx, &tn), TG_OK);
@@ -94,6 +96,7 @@ static void test_dequantize(void) {
   for (int i = 0; i < 256; ++i) in[i] = (int8_t)(i - 128);
   tg_test_node tn;
   tg_test_node_init(&tn, 1, NULL, &ctx);
+  ctx.capacity = 0; /* a layer keeps nothing: the input holds its parameters */
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 2, dims, in), &s, &z);
   ew_tensor(&ctx, 1, TG_FLOAT32, 2, dims, out);
   TG_CHECK_EQ_INT(ew_run(&tg_op_dequantize, &ctx, &tn), TG_OK);
@@ -136,6 +139,13 @@ static void test_quantize_prepare_errors(void) {
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 1, dims, q), &huge, &z);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 1, dims, q), &tiny, &z);
   TG_CHECK_EQ_INT(tg_op_quantize.prepare(&ctx, &tn.node), TG_ERR_QUANT);
+
+  /* no room for an int8 -> int8 layer's requantization */
+  tg_test_node_init(&tn, 1, NULL, &ctx);
+  ctx.capacity = 7;
+  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 1, dims, q), &s, &z);
+  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 1, dims, q), &huge, &z);
+  TG_CHECK_EQ_INT(tg_op_quantize.prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
 
   /* shapes differ */
   tg_test_node_init(&tn, 1, NULL, &ctx);

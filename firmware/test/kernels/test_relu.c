@@ -17,6 +17,7 @@ static tg_status run_s8(const tg_op *op, int8_t *in, int8_t *out, const float *s
                         const int32_t *zo) {
   tg_test_node tn;
   tg_test_node_init(&tn, 1, NULL, &ctx);
+  ctx.capacity = 8; /* what an int8 layer keeps: multiplier, shift, upper clamp */
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 2, kDims, in), si, zi);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, kDims, out), so, zo);
   return ew_run(op, &ctx, &tn);
@@ -66,6 +67,7 @@ static void test_relu_f32(void) {
   for (int relu6 = 0; relu6 <= 1; ++relu6) {
     tg_test_node tn;
     tg_test_node_init(&tn, 1, NULL, &ctx);
+    ctx.capacity = 0; /* a float32 layer keeps nothing */
     ew_tensor(&ctx, 0, TG_FLOAT32, 1, dims, in);
     ew_tensor(&ctx, 1, TG_FLOAT32, 1, dims, out);
     TG_CHECK_EQ_INT(ew_run(relu6 ? &tg_op_relu6 : &tg_op_relu, &ctx, &tn), TG_OK);
@@ -105,6 +107,13 @@ static void test_relu_prepare_errors(void) {
     ew_tensor(&ctx, 0, TG_INT8, 2, kDims, q);
     ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, kDims, q), &s, &z);
     TG_CHECK_EQ_INT(op->prepare(&ctx, &tn.node), TG_ERR_QUANT);
+
+    /* no room for the operator data */
+    tg_test_node_init(&tn, 1, NULL, &ctx);
+    ctx.capacity = 7;
+    ew_quant(ew_tensor(&ctx, 0, TG_INT8, 2, kDims, q), &s, &z);
+    ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, kDims, q), &s, &z);
+    TG_CHECK_EQ_INT(op->prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
   }
 }
 
