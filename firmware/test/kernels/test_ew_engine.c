@@ -2,7 +2,8 @@
  * prepare, arena plan, invoke), on small models written with the core tests' TFLite
  * builder: what the stand-in of tg_test_ops.h cannot show (options read from real
  * flatbuffer tables, data pointers placed by the planner, activations sharing memory).
- * The golden models cover ADD, RESHAPE and SOFTMAX this way; these cover the rest.
+ * The golden models cover ADD, RESHAPE and SOFTMAX this way; these cover the rest, and
+ * ADD with broadcasting.
  * Expected values: double math on the inputs, within the quantization steps involved. */
 #include <math.h>
 #include <string.h>
@@ -170,6 +171,70 @@ static void test_int8_chain(void) {
   TG_CHECK_NEAR_ARRAY((const float *)tg_engine_output(e, 0)->data, expect, 9, 0.0, 0.03);
 }
 
+/* PAD -> MEAN(keep_dims) -> MUL(const, broadcast) -> CONCATENATION(axis -1), and
+ * ADD(PAD output + MEAN output, broadcast): int8. These layers keep no shapes, zero points
+ * or paddings: eval reads them from the model's tensors, with data the planner placed. */
+static void test_int8_shapes_at_eval(void) {
+  static const int32_t builtins[] = {34, 40, 18, 2, 0};
+  static const int32_t pads[8] = {0, 0, 1, 0, 0, 1, 0, 0};
+  static const int32_t axes[2] = {1, 2};
+  static const int8_t scale_by[2] = {50, -100}; /* 1.0 and -2.0 at scale 0.02 */
+  static const int32_t s_in[] = {1, 3, 4, 2}, s_pads[] = {4, 2}, s_padded[] = {1, 4, 5, 2}, s_axes[] = {2},
+                       s_mean[] = {1, 1, 1, 2}, s_vec[] = {2}, s_cat[] = {1, 1, 1, 4};
+  begin(builtins, 5);
+  tensor(0, kInt8, 4, s_in, 0);
+  quant(0, 0.1f, -5);
+  tensor(1, kInt32, 2, s_pads, buffer(pads, sizeof pads));
+  tensor(2, kInt8, 4, s_padded, 0);
+  quant(2, 0.1f, -5);
+  tensor(3, kInt32, 1, s_axes, buffer(axes, sizeof axes));
+  tensor(4, kInt8, 4, s_mean, 0);
+  quant(4, 0.05f, 3);
+  tensor(5, kInt8, 1, s_vec, buffer(scale_by, sizeof scale_by));
+  quant(5, 0.02f, 0);
+  tensor(6, kInt8, 4, s_mean, 0);
+  quant(6, 0.05f, 3);
+  tensor(7, kInt8, 4, s_cat, 0);
+  quant(7, 0.05f, 3);
+  tensor(8, kInt8, 4, s_padded, 0);
+  quant(8, 0.15f, -10);
+  static const int32_t keep_dims[] = {1}, no_act[] = {0}, cat_opts[] = {-1, 0};
+  op(0, 0, 2, (const int32_t[]){0, 1}, 2, 22, 0, NULL);
+  op(1, 1, 2, (const int32_t[]){2, 3}, 4, 27, 1, keep_dims);
+  op(2, 2, 2, (const int32_t[]){4, 5}, 6, 21, 1, no_act);
+  op(3, 3, 2, (const int32_t[]){6, 4}, 7, 10, 2, cat_opts);
+  op(4, 4, 2, (const int32_t[]){2, 4}, 8, 11, 1, no_act);
+  m.n_inputs = 1;
+  m.inputs[0] = 0;
+  m.n_outputs = 2;
+  m.outputs[0] = 7;
+  m.outputs[1] = 8;
+  tg_status s;
+  tg_engine *e = load(&s);
+  TG_CHECK_EQ_INT(s, TG_OK);
+  if (e == NULL) return;
+  int8_t in[24];
+  for (int i = 0; i < 24; ++i) in[i] = (int8_t)((i * 7) % 81 - 40);
+  memcpy(tg_engine_input(e, 0)->data, in, sizeof in);
+  TG_CHECK_EQ_INT(tg_engine_invoke(e, NULL), TG_OK);
+  /* the padded input: [1,4,5,2], a row of zeros before dim 1, a column after dim 2 */
+  double padded[40] = {0.0};
+  for (int h = 0; h < 3; ++h) {
+    for (int w = 0; w < 4; ++w) {
+      for (int c = 0; c < 2; ++c) padded[((h + 1) * 5 + w) * 2 + c] = 0.1 * (in[(h * 4 + w) * 2 + c] + 5);
+    }
+  }
+  double mean[2] = {0.0, 0.0};
+  for (int i = 0; i < 40; ++i) mean[i % 2] += padded[i] / 20.0;
+  const double cat[4] = {mean[0] * 1.0, mean[1] * -2.0, mean[0], mean[1]};
+  /* within the quantization steps on the way: mean 0.025, the product twice that, the
+   * output's half step */
+  const int8_t *qcat = (const int8_t *)tg_engine_output(e, 0)->data;
+  for (int c = 0; c < 4; ++c) TG_CHECK_NEAR(0.05 * (qcat[c] - 3), cat[c], 0.08);
+  const int8_t *qadd = (const int8_t *)tg_engine_output(e, 1)->data;
+  for (int i = 0; i < 40; ++i) TG_CHECK_NEAR(0.15 * (qadd[i] + 10), padded[i] + mean[i % 2], 0.11);
+}
+
 /* A prepare error travels out of tg_engine_load with the layer and operator named. */
 static void test_prepare_error_through_the_engine(void) {
   static const int32_t builtins[] = {40};
@@ -197,6 +262,7 @@ static void test_prepare_error_through_the_engine(void) {
 int main(void) {
   TG_RUN(test_float_chain);
   TG_RUN(test_int8_chain);
+  TG_RUN(test_int8_shapes_at_eval);
   TG_RUN(test_prepare_error_through_the_engine);
   return tg_test_summary("ew_engine");
 }
