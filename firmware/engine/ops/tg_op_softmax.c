@@ -43,7 +43,7 @@ static tg_status softmax_prepare(tg_ctx *ctx, tg_node *node) {
   }
   const float beta = tg_fb_f32(tg_op_options(ctx), kOptBeta, 0.0f);
   softmax_data *d = (softmax_data *)tg_ew_alloc(ctx, sizeof(softmax_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
+  if (d == NULL) return TG_ERR_ARENA_TOO_SMALL; /* tg_ew_alloc has said so */
   const int32_t depth = in->dims[in->ndims - 1];
   const int32_t outer = in->elements / depth;
   if (in->type == TG_INT8) {
