@@ -97,8 +97,9 @@ static void test_operator_random_shapes(void) {
 }
 
 #if TG_KERNELS_OPT
-/* The kernel alone, against the reference, over parameters at their edges: shifts from
- * -31 to 0, the extreme zero points, multipliers near 2^31, outputs saturating. */
+/* The kernel alone, against the reference, over parameters at their edges: input shifts
+ * from -31 to 0, output shifts from -31 to -1, the extreme zero points, multipliers near
+ * 2^31, outputs saturating. */
 static void test_kernel_edges(void) {
   uint32_t seed = 77u;
   for (int i = 0; i < 2000; ++i) {
@@ -112,7 +113,7 @@ static void test_kernel_edges(void) {
     p.input2_multiplier = tg_test_rand_range(&seed, 1 << 30, INT32_MAX);
     p.input2_shift = i % 13 == 0 ? 0 : tg_test_rand_range(&seed, -12, 0);
     p.output_multiplier = tg_test_rand_range(&seed, 1 << 30, INT32_MAX);
-    p.output_shift = tg_test_rand_range(&seed, -31, 1);
+    p.output_shift = i % 17 == 0 ? -1 : tg_test_rand_range(&seed, -31, -1);
     p.act_min = i % 3 == 0 ? 0 : -128;
     p.act_max = i % 4 == 0 ? 100 : 127;
     const int32_t n = tg_test_rand_range(&seed, 1, 64);
@@ -150,6 +151,17 @@ static void test_kernel_refuses(void) {
   TG_CHECK(!tg_add_s8_opt_applies(&p, &b));
   p.output_multiplier = 1 << 30;
   p.input1_offset = -128;
+  TG_CHECK(!tg_add_s8_opt_applies(&p, &b));
+  p.input1_offset = 0;
+  /* the output step needs a right shift of at least 1, the input tables' bound shifts <= 0 */
+  for (int32_t shift = 0; shift <= 1; ++shift) {
+    p.output_shift = shift;
+    TG_CHECK(!tg_add_s8_opt_applies(&p, &b));
+    TG_CHECK_EQ_INT(tg_add_s8_opt(&p, &b, g_a, g_b, g_out), TG_ERR_ARG);
+  }
+  p.output_shift = -10;
+  TG_CHECK(tg_add_s8_opt_applies(&p, &b));
+  p.input2_shift = 1;
   TG_CHECK(!tg_add_s8_opt_applies(&p, &b));
 }
 #endif

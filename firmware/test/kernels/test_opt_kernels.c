@@ -323,12 +323,102 @@ static void test_channel_requant_equals_reference(void) {
   TG_CHECK_EQ_INT(mismatches, 0);
 }
 
+/* SMMLAR (the ADD fast path's output step) against its definition. */
+static void test_smmlar(void) {
+  static const int32_t kEdges[] = {0, 1, -1, INT32_MAX, INT32_MIN, 0x40000000, -0x40000000, 0x7FFF, -0x8000};
+  const size_t n = sizeof(kEdges) / sizeof(kEdges[0]);
+  int mismatches = 0;
+  for (int i = 0; i < 20000 + (int)(n * n * n); ++i) {
+    const int e = i - 20000;
+    const int32_t a = e >= 0 ? kEdges[e % n] : rnd_word(), b = e >= 0 ? kEdges[e / n % n] : rnd_word();
+    const int32_t acc = e >= 0 ? kEdges[e / n / n] : rnd_word();
+    const int64_t high = ((int64_t)a * b + 0x80000000LL) >> 32; /* in [-2^30, 2^30] */
+    mismatches += tg_smmlar(a, b, acc) != (int32_t)((uint32_t)acc + (uint32_t)(int32_t)high);
+  }
+  TG_CHECK_EQ_INT(mismatches, 0);
+}
+
+#define ADD_PAIRS 65536
+#define ADD_CHUNK 4096
+static int8_t g_add1[ADD_CHUNK + 4], g_add2[ADD_CHUNK + 4], g_add_ref[ADD_CHUNK + 4], g_add_opt[ADD_CHUNK + 4];
+
+/* Parameters of set k: even sets as ADD's prepare makes them from random scales and zero
+ * points (tg_add_s8_opt_applies must hold), odd sets at the edges the predicate allows
+ * (extreme offsets, input shifts 0 and -31, output shifts -1 and -31, multipliers 0 and
+ * 2^31 - 1, left shifts below 20, narrow clamps). */
+static void add_params(int k, tg_add_s8_params *p) {
+  if (k % 2 == 0) {
+    const double s1 = 0.001 * rnd_in(1, 300), s2 = 0.001 * rnd_in(1, 300);
+    const double twice_max = 2.0 * (s1 > s2 ? s1 : s2), so = twice_max * rnd_in(30, 300) / 200.0;
+    p->left_shift = 20;
+    tg_quantize_multiplier(s1 / twice_max, &p->input1_multiplier, &p->input1_shift);
+    tg_quantize_multiplier(s2 / twice_max, &p->input2_multiplier, &p->input2_shift);
+    tg_quantize_multiplier(twice_max / ((double)(1 << 20) * so), &p->output_multiplier, &p->output_shift);
+    p->input1_offset = rnd_in(-127, 128), p->input2_offset = rnd_in(-127, 128);
+    p->output_offset = rnd_in(-128, 127);
+    p->act_min = k % 4 == 0 ? -128 : p->output_offset < -128 ? -128 : p->output_offset;
+    p->act_max = 127;
+    return;
+  }
+  const int e = k / 2;
+  p->left_shift = e % 3 == 2 ? rnd_in(0, 19) : 20;
+  p->input1_offset = e % 2 ? 128 : -127;
+  p->input2_offset = e % 4 < 2 ? -127 : 128;
+  p->input1_multiplier = e % 5 == 0 ? INT32_MAX : e % 5 == 1 ? 0 : (int32_t)(0x40000000u + rnd() % 0x40000000u);
+  p->input1_shift = e % 3 == 0 ? 0 : e % 3 == 1 ? -31 : rnd_in(-31, 0);
+  p->input2_multiplier = e % 2 ? INT32_MAX : 0x40000000;
+  p->input2_shift = e % 4 == 3 ? -31 : 0;
+  p->output_multiplier = e % 3 == 1 ? INT32_MAX : (int32_t)(0x40000000u + rnd() % 0x40000000u);
+  p->output_shift = e % 4 == 0 ? -1 : e % 4 == 1 ? -31 : rnd_in(-24, -2);
+  p->output_offset = e % 2 ? 127 : -128;
+  p->act_min = e % 3 == 0 ? rnd_in(-128, 0) : -128;
+  p->act_max = e % 5 == 0 ? rnd_in(0, 127) : 127;
+}
+
+/* The ADD fast path against tg_add_s8 over every one of the 65,536 input pairs, per
+ * parameter set: 16 calls of 4,096 elements at varying byte offsets (unaligned words, the
+ * assembly loop's 4 elements per step), then the lengths 0 to 9 (the scalar tail). */
+static void test_add_exhaustive(void) {
+  for (int k = 0; k < 16; ++k) {
+    tg_add_s8_params p;
+    add_params(k, &p);
+    const int32_t dims[1] = {ADD_CHUNK};
+    tg_broadcast b;
+    int32_t bad;
+    TG_CHECK_EQ_INT(tg_broadcast_shapes(dims, 1, dims, 1, dims, 1, &b, &bad), TG_OK);
+    TG_CHECK(tg_add_s8_opt_applies(&p, &b));
+    for (int32_t start = 0; start < ADD_PAIRS; start += ADD_CHUNK) {
+      const int32_t o1 = (start >> 12) & 3, o2 = (start >> 14) & 3, oo = ((start >> 12) + k) & 3;
+      for (int32_t i = 0; i < ADD_CHUNK; ++i) {
+        g_add1[o1 + i] = (int8_t)((start + i) & 0xFF);
+        g_add2[o2 + i] = (int8_t)((start + i) >> 8);
+      }
+      tg_add_s8(&p, &b, g_add1 + o1, g_add2 + o2, g_add_ref + oo);
+      TG_CHECK_EQ_INT(tg_add_s8_opt(&p, &b, g_add1 + o1, g_add2 + o2, g_add_opt + oo), TG_OK);
+      check_bytes(g_add_opt + oo, g_add_ref + oo, ADD_CHUNK, "add", k);
+    }
+    for (int32_t n = 0; n < 10; ++n) {
+      const int32_t d[1] = {n};
+      TG_CHECK_EQ_INT(tg_broadcast_shapes(d, 1, d, 1, d, 1, &b, &bad), TG_OK);
+      fill(g_add1, n, 0);
+      fill(g_add2, n, 0);
+      memset(g_add_opt, 0x5A, n + 4);
+      tg_add_s8(&p, &b, g_add1, g_add2, g_add_ref);
+      TG_CHECK_EQ_INT(tg_add_s8_opt(&p, &b, g_add1, g_add2, g_add_opt), TG_OK);
+      check_bytes(g_add_opt, g_add_ref, n, "add tail", n);
+      TG_CHECK_EQ_INT(g_add_opt[n], 0x5A); /* nothing written past the end */
+    }
+  }
+}
+
 /* The engine names the kernel set it was built with (reported to the host). */
 static void test_kernel_set_name(void) { TG_CHECK(strcmp(tg_engine_kernel_set(), "opt") == 0); }
 
 int main(void) {
   printf("opt kernels: DSP operations %s\n", TG_SIMD_NAME);
   TG_RUN(test_kernel_set_name);
+  TG_RUN(test_smmlar);
+  TG_RUN(test_add_exhaustive);
   TG_RUN(test_channel_requant_equals_reference);
   TG_RUN(test_avg_pool_fast_path);
   TG_RUN(test_simd_operations);

@@ -36,16 +36,6 @@
 #define TG_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TG_ALWAYS_INLINE inline
-/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
- * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
- * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
-int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
-
-/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
- * does not hold). */
-tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
-                        int8_t *out);
-
 #endif
 
 #if TG_SINGLE_ROUNDING
@@ -63,16 +53,6 @@ static TG_ALWAYS_INLINE int32_t tg_requant_opt(int32_t x, int32_t multiplier, in
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
-/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
- * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
- * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
-int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
-
-/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
- * does not hold). */
-tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
-                        int8_t *out);
-
 #endif
 
 /* Requantized int8 outputs of one output channel: the reference's rescale, offset and
@@ -114,16 +94,6 @@ static TG_ALWAYS_INLINE int32_t tg_requant_channel(int32_t x, tg_channel_requant
   const int32_t threshold = (c.mask >> 1) + (int32_t)((uint32_t)high >> 31);
   return (high >> c.right) + ((high & c.mask) > threshold ? 1 : 0);
 }
-/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
- * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
- * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
-int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
-
-/* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
- * does not hold). */
-tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
-                        int8_t *out);
-
 #endif
 
 static TG_ALWAYS_INLINE int8_t tg_requant_channel_s8(int32_t acc, tg_channel_requant c, tg_out_params p) {
@@ -204,13 +174,14 @@ int tg_avg_pool_s8_opt_applies(const tg_pool_args *args);
 tg_status tg_avg_pool_s8_opt(const tg_pool_args *args, int32_t act_min, int32_t act_max, const int8_t *input,
                              int8_t *output);
 
-/* ADD fast path: identical input shapes (no broadcasting), multipliers and shifts as
- * tg_quantize_multiplier makes them, input offsets of int8 zero points and a left shift
- * of at most 20 (TFLM's is 20); broadcasting layers run the reference. */
+/* ADD fast path: identical input shapes (no broadcasting), the parameters of TFLM's ADD
+ * (input offsets of int8 zero points, left shift <= 20, input shifts <= 0, output shift
+ * <= -1, non-negative multipliers); other layers run the reference. */
 int tg_add_s8_opt_applies(const tg_add_s8_params *p, const tg_broadcast *b);
 
 /* The reference's AddFunc over b->elements, bit for bit (TG_ERR_ARG when the predicate
- * does not hold). */
+ * does not hold): per-value tables of the input rescaling (2 KB of stack), one SMMLAR per
+ * element for the output. */
 tg_status tg_add_s8_opt(const tg_add_s8_params *p, const tg_broadcast *b, const int8_t *in1, const int8_t *in2,
                         int8_t *out);
 

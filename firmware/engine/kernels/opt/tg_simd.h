@@ -72,6 +72,14 @@ static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
 /* saturating int32 addition */
 static inline int32_t tg_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 
+/* acc + (a * b + 2^31) / 2^32 rounded down, the high word of the rounded 64-bit product
+ * (wraps); no ACLE intrinsic, hence the one line of assembly. */
+static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+
 #else
 
 #define TG_SIMD_NAME "portable"
@@ -106,6 +114,9 @@ static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 
 static inline int32_t tg_qadd(int32_t a, int32_t b) {
   const int64_t s = (int64_t)a + b;
   return s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : (int32_t)s);
+}
+static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * b + 0x80000000LL) >> 32));
 }
 
 #endif
