@@ -162,7 +162,7 @@ static int32_t elems(tg_dims4 d) { return d.n * d.h * d.w * d.c; }
 
 static void test_conv_fast_paths(void) {
   static quant_case qc;
-  int runs = 0, by_path[3] = {0, 0, 0};
+  int runs = 0, by_path[4] = {0, 0, 0, 0};
   for (int iter = 0; iter < 600; ++iter) {
     tg_conv_args a;
     if (!make_conv(&a, 1, iter % 4 == 0)) continue;
@@ -174,7 +174,8 @@ static void test_conv_fast_paths(void) {
     make_quant(&qc, a.output.c, iter % 5 != 0, zp);
     const int with_bias = iter % 7 != 0;
     const tg_conv_opt_path path = tg_conv_s8_opt_path(&a);
-    TG_CHECK(path == TG_CONV_OPT_1X1 || path == TG_CONV_OPT_IM2COL);
+    TG_CHECK(path == TG_CONV_OPT_1X1 || path == TG_CONV_OPT_IM2COL || path == TG_CONV_OPT_IM2COL_PAD);
+    if (path != TG_CONV_OPT_1X1) TG_CHECK_EQ_INT(path == TG_CONV_OPT_IM2COL_PAD, (depth & 3) == 3);
     ++by_path[path];
     TG_CHECK(tg_conv_s8_opt_scratch_bytes(&a) <= sizeof(g_scratch));
     tg_fold_bias_s8(g_w, with_bias ? qc.bias : NULL, a.output.c, depth, qc.q.input_offset, qc.folded);
@@ -184,7 +185,15 @@ static void test_conv_fast_paths(void) {
     check_bytes(g_opt, g_ref, elems(a.output), "conv", iter);
     ++runs;
   }
-  TG_CHECK(runs > 400 && by_path[TG_CONV_OPT_1X1] > 50 && by_path[TG_CONV_OPT_IM2COL] > 300);
+  TG_CHECK(runs > 400 && by_path[TG_CONV_OPT_1X1] > 50 && by_path[TG_CONV_OPT_IM2COL] > 250 &&
+           by_path[TG_CONV_OPT_IM2COL_PAD] > 5);
+  /* the padded filter's limit: 3x3x3 filters, 73 rows of 28 bytes fit, 74 do not */
+  tg_conv_args big = {{1, 8, 8, 3}, {73, 3, 3, 3}, {1, 8, 8, 73}, 1, 1, 1, 1, 1, 1, 1};
+  TG_CHECK_EQ_INT(tg_conv_s8_opt_path(&big), TG_CONV_OPT_IM2COL_PAD);
+  TG_CHECK_EQ_INT((int)tg_conv_s8_opt_scratch_bytes(&big), 75 * 28);
+  big.filter.n = big.output.c = 74;
+  TG_CHECK_EQ_INT(tg_conv_s8_opt_path(&big), TG_CONV_OPT_IM2COL);
+  TG_CHECK_EQ_INT((int)tg_conv_s8_opt_scratch_bytes(&big), 2 * 27);
   /* grouped: no fast path, and the kernel refuses it */
   tg_conv_args g;
   while (!make_conv(&g, 2, 0)) {
@@ -192,6 +201,41 @@ static void test_conv_fast_paths(void) {
   TG_CHECK_EQ_INT(tg_conv_s8_opt_path(&g), TG_CONV_OPT_NONE);
   TG_CHECK_EQ_INT((int)tg_conv_s8_opt_scratch_bytes(&g), 0);
   TG_CHECK_EQ_INT(tg_conv_s8_opt(&g, &qc.q, qc.folded, g_in, g_w, g_scratch, g_opt), TG_ERR_ARG);
+}
+
+/* The padded im2col path alone (depths 4k + 3, as a 3-channel image under a 3x3 filter):
+ * geometries of make_conv drawn until their depth qualifies, up to 64 output channels
+ * (padded filters up to TG_CONV_OPT_PAD_FILTER bytes), extreme zero points and
+ * saturating inputs, on a scratch buffer full of stale bytes. */
+static void test_conv_padded_depth(void) {
+  static quant_case qc;
+  int runs = 0;
+  while (runs < 300) {
+    tg_conv_args a;
+    if (!make_conv(&a, 1, 0)) continue;
+    const int32_t depth = a.filter.h * a.filter.w * a.filter.c;
+    if ((depth & 3) != 3 || tg_conv_s8_opt_path(&a) != TG_CONV_OPT_IM2COL_PAD) continue;
+    /* every third case the most rows the padded filter may hold (or MAXC) */
+    const int32_t pixels = a.output.n * a.output.h * a.output.w;
+    int32_t most = TG_CONV_OPT_PAD_FILTER / (depth + 1) < MAXC ? TG_CONV_OPT_PAD_FILTER / (depth + 1) : MAXC;
+    most = MAXE / pixels < most ? MAXE / pixels : most;
+    a.output.c = a.filter.n = runs % 3 == 0 ? most : rnd_in(1, most < 16 ? most : 16);
+    TG_CHECK_EQ_INT(tg_conv_s8_opt_path(&a), TG_CONV_OPT_IM2COL_PAD);
+    TG_CHECK(tg_conv_s8_opt_scratch_bytes(&a) <= sizeof(g_scratch));
+    const int mode = runs % 11 == 0 ? 1 : runs % 13 == 0 ? 2 : 0;
+    fill(g_in, elems(a.input), mode);
+    fill(g_w, a.filter.n * depth, mode);
+    const int32_t zp = runs % 7 == 0 ? -128 : runs % 7 == 1 ? 127 : rnd_in(-128, 127);
+    make_quant(&qc, a.output.c, runs % 4 != 0, zp);
+    const int32_t *bias = runs % 5 != 0 ? qc.bias : NULL;
+    tg_fold_bias_s8(g_w, bias, a.output.c, depth, qc.q.input_offset, qc.folded);
+    TG_CHECK_EQ_INT(tg_conv_s8(&a, &qc.q, g_in, g_w, bias, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    memset(g_scratch, 0x77, sizeof(g_scratch)); /* stale bytes must not leak into sums */
+    TG_CHECK_EQ_INT(tg_conv_s8_opt(&a, &qc.q, qc.folded, g_in, g_w, g_scratch, g_opt), TG_OK);
+    check_bytes(g_opt, g_ref, elems(a.output), "conv padded", runs);
+    ++runs;
+  }
 }
 
 static void test_depthwise_fast_paths(void) {
@@ -419,6 +463,7 @@ int main(void) {
   TG_RUN(test_kernel_set_name);
   TG_RUN(test_smmlar);
   TG_RUN(test_add_exhaustive);
+  TG_RUN(test_conv_padded_depth);
   TG_RUN(test_channel_requant_equals_reference);
   TG_RUN(test_avg_pool_fast_path);
   TG_RUN(test_simd_operations);

@@ -121,14 +121,22 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
 typedef enum {
   TG_CONV_OPT_NONE = 0,   /* grouped convolution: the reference kernel runs */
   TG_CONV_OPT_1X1 = 1,    /* 1x1 filter, stride 1, no padding: the input is the matrix */
-  TG_CONV_OPT_IM2COL = 2  /* any other ungrouped conv: 2 im2col columns at a time */
+  TG_CONV_OPT_IM2COL = 2, /* any other ungrouped conv: 2 im2col columns at a time */
+  TG_CONV_OPT_IM2COL_PAD = 3 /* im2col with a depth of 4k + 3 (a 3-channel image under an
+                                odd square filter) and a filter of at most
+                                TG_CONV_OPT_PAD_FILTER bytes once padded: filter rows and
+                                columns padded to 4k + 4 with a zero weight in the scratch
+                                buffer, so every matrix step is a 4-byte SIMD step */
 } tg_conv_opt_path;
+
+#define TG_CONV_OPT_PAD_FILTER 2048
 
 /* The fast path a conv layer takes: needs groups == 1 (filter.c == input.c) and an
  * accumulation depth kh * kw * in_c <= TG_MAX_ACCUM_DEPTH. */
 tg_conv_opt_path tg_conv_s8_opt_path(const tg_conv_args *args);
 
-/* Scratch bytes of that path: 2 im2col columns of kh * kw * in_c int8, or 0. */
+/* Scratch bytes of that path: 2 im2col columns of kh * kw * in_c int8 (of kh * kw * in_c
+ * + 1, plus the padded filter, for TG_CONV_OPT_IM2COL_PAD), or 0. */
 size_t tg_conv_s8_opt_scratch_bytes(const tg_conv_args *args);
 
 /* CONV_2D int8 through the fast path. bias: tg_fold_bias_s8 of the filter (out.c rows of
