@@ -3,8 +3,8 @@
  *
  * Inputs. The rescaled term of an input, MultiplyByQuantizedMultiplier((offset + x) <<
  * left_shift, multiplier, shift), depends on the int8 value x alone: it is computed once
- * per call for all 256 values by the reference function itself (tables of 256 int32 on
- * the stack, 2 KB for both inputs), doubled. Each element then costs two loads.
+ * per call for all 256 values with the reference's steps (tables of 256 int32 on the
+ * stack, 2 KB for both inputs), doubled. Each element then costs two loads.
  *
  * Output, TFLM's double rounding with shift -r (r >= 1) on s = scaled1 + scaled2:
  *   out = RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(s, m), r) + zo.
@@ -56,10 +56,13 @@ typedef struct {
 } add_consts;
 
 /* 2 * the reference's rescaled (offset + x) << left_shift, for x in [-128, 127]; t points
- * to the entry of x = 0. */
+ * to the entry of x = 0. tg_requant_channel is tg_multiply_by_quantized_multiplier
+ * inlined (equal for these multipliers and shifts, tg_kernels_opt.h): a third of the
+ * instructions of the call. */
 static void rescale_table(int32_t *t, int32_t offset, int32_t left_shift, int32_t multiplier, int32_t shift) {
+  const tg_channel_requant c = tg_channel_requant_of(multiplier, shift);
   for (int32_t x = -128; x <= 127; ++x) {
-    t[x] = 2 * tg_multiply_by_quantized_multiplier((offset + x) * (1 << left_shift), multiplier, shift);
+    t[x] = 2 * tg_requant_channel((offset + x) * (1 << left_shift), c);
   }
 }
 
