@@ -238,6 +238,40 @@ static void test_conv_padded_depth(void) {
   }
 }
 
+/* The matrix multiply's requantization over every accumulator range: zero weights make
+ * each accumulator its bias, so edge and random int32 values (INT32_MIN and INT32_MAX
+ * included) meet every shift from -31 to 30 and multipliers 0, 2^30 and 2^31 - 1, per
+ * channel, against tg_multiply_by_quantized_multiplier and the clamp (output offset 0:
+ * the conv tests cover offsets). */
+static void test_mat_mult_requant_edges(void) {
+  static const int32_t kAcc[] = {0, 1, -1, 2, -2, 3, -3, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1,
+                                 0x40000000, -0x40000000, 0x3FFFFFFF, -0x3FFFFFFF, 1 << 20, -(1 << 20)};
+  const int32_t n_acc = (int32_t)(sizeof(kAcc) / sizeof(kAcc[0]));
+  static quant_case qc;
+  memset(g_w, 0, 64 * 4);
+  memset(g_in, 0x7F, 2 * 4);
+  int mismatches = 0;
+  for (int iter = 0; iter < 400; ++iter) {
+    const int32_t rows = 64;
+    make_quant(&qc, rows, 1, 0);
+    qc.q.output_offset = 0; /* the reference's int32 sum with it overflows near INT32_MAX */
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t e = (iter * rows + r) % (62 * 3);
+      qc.shift[r] = (int8_t)(e % 62 - 31);
+      qc.mult[r] = e / 62 == 0 ? (int32_t)(0x40000000u + rnd() % 0x40000000u) : e / 62 == 1 ? INT32_MAX : 0x40000000;
+      if (iter % 9 == 0 && r % 7 == 0) qc.mult[r] = 0;
+      qc.bias[r] = iter % 2 ? kAcc[(iter / 2 + r) % n_acc] : rnd_word();
+    }
+    TG_CHECK_EQ_INT(tg_mat_mult_s8_opt(g_w, g_in, qc.bias, rows, 2, 4, &qc.q, g_opt), TG_OK);
+    for (int32_t r = 0; r < rows; ++r) {
+      int32_t v = tg_multiply_by_quantized_multiplier(qc.bias[r], qc.mult[r], qc.shift[r]) + qc.q.output_offset;
+      v = v < qc.q.act_min ? qc.q.act_min : v > qc.q.act_max ? qc.q.act_max : v;
+      mismatches += (g_opt[r] != v) + (g_opt[rows + r] != v);
+    }
+  }
+  TG_CHECK_EQ_INT(mismatches, 0);
+}
+
 static void test_depthwise_fast_paths(void) {
   static quant_case qc;
   int mult1 = 0, as_conv = 0;
@@ -464,6 +498,7 @@ int main(void) {
   TG_RUN(test_smmlar);
   TG_RUN(test_add_exhaustive);
   TG_RUN(test_conv_padded_depth);
+  TG_RUN(test_mat_mult_requant_edges);
   TG_RUN(test_channel_requant_equals_reference);
   TG_RUN(test_avg_pool_fast_path);
   TG_RUN(test_simd_operations);

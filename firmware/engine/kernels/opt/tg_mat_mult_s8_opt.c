@@ -175,17 +175,76 @@ static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const in
   return tg_channel_requant_of(mult[ch], shift[ch]);
 }
 
-/* The outputs of mac_rows_2x2: rows 2k, 2k+1 of two columns (o and o + rows) per pair.
- * Apart, so that its loop keeps the clamp and the channel values in registers. */
+/* Two outputs (columns) of one channel: acc[0] to o[0], acc[1] to o[rows]. */
+#if TG_SINGLE_ROUNDING
+static TG_ALWAYS_INLINE void requant_channel_2(const int32_t *acc, int32_t m, int32_t shift, tg_out_params p,
+                                               int8_t *o, int32_t rows) {
+  const tg_channel_requant c = tg_channel_requant_of(m, shift);
+  o[0] = tg_requant_channel_s8(acc[0], c, p);
+  o[rows] = tg_requant_channel_s8(acc[1], c, p);
+}
+#else
+/* TFLM's double rounding for a shift -r <= -1 in one 64-bit multiply-accumulate, for
+ * every int32 acc and multiplier m in [0, 2^31): with h = SRDHM(acc, m) =
+ * floor((acc m + 2^30) / 2^31) (tg_requant_opt) and RoundingDivideByPOT(h, r) =
+ * floor((h + 2^(r-1) - [h < 0]) / 2^r) (ties away from zero), where [acc < 0] may stand
+ * for [h < 0] (acc >= 0 gives h >= 0, acc < 0 gives h <= 0, and h == 0 gives 0 both ways),
+ * the nested floors make
+ *   out = floor((acc m + k - [acc < 0] 2^31) / 2^32) >> (r - 1),  k = 2^30 + 2^(30+r),
+ * with |acc m| < 2^62: the high word is in [-2^30 - 1, 2^30 + 2^29]. k_lo, k_hi: the
+ * words of k. test_opt_kernels compares it with the reference over edge accumulators. */
+#if TG_SIMD_DSP
+/* 5 instructions: the sign term added to k with the carry (AND, ADDS, ADC), SMLAL, ASR;
+ * gcc makes 12 of the C below, with spills. */
+static TG_ALWAYS_INLINE int32_t requant_right(int32_t acc, int32_t m, int32_t k_lo, int32_t k_hi, int32_t r_minus_1) {
+  int32_t lo, hi;
+  __asm__("and %0, %2, #0x80000000\n\t"
+          "adds %0, %0, %3\n\t"
+          "adc %1, %4, %2, asr #31\n\t"
+          "smlal %0, %1, %2, %5"
+          : "=&r"(lo), "=&r"(hi)
+          : "r"(acc), "r"(k_lo), "r"(k_hi), "r"(m)
+          : "cc");
+  return hi >> r_minus_1;
+}
+#else
+static TG_ALWAYS_INLINE int32_t requant_right(int32_t acc, int32_t m, int32_t k_lo, int32_t k_hi, int32_t r_minus_1) {
+  const int64_t k = (int64_t)k_hi * 4294967296LL + (uint32_t)k_lo;
+  const int64_t x = (int64_t)acc * m + k + (int64_t)(acc >> 31) * 2147483648LL;
+  return (int32_t)(x >> 32) >> r_minus_1;
+}
+#endif
+
+static TG_ALWAYS_INLINE int8_t clamp_s8(int32_t v, tg_out_params p) {
+  v += p.output_offset;
+  v = v < p.act_min ? p.act_min : v;
+  return (int8_t)(v > p.act_max ? p.act_max : v);
+}
+
+/* Right shifts (the usual case) through requant_right, the others as tg_requant_channel. */
+static TG_ALWAYS_INLINE void requant_channel_2(const int32_t *acc, int32_t m, int32_t shift, tg_out_params p,
+                                               int8_t *o, int32_t rows) {
+  const int32_t r = -shift;
+  if (r < 1) {
+    const tg_channel_requant c = tg_channel_requant_of(m, shift);
+    o[0] = tg_requant_channel_s8(acc[0], c, p);
+    o[rows] = tg_requant_channel_s8(acc[1], c, p);
+    return;
+  }
+  const int32_t k_lo = r == 1 ? (int32_t)0xC0000000u : 0x40000000, k_hi = r == 1 ? 0 : 1 << (r - 2);
+  o[0] = clamp_s8(requant_right(acc[0], m, k_lo, k_hi, r - 1), p);
+  o[rows] = clamp_s8(requant_right(acc[1], m, k_lo, k_hi, r - 1), p);
+}
+#endif
+
+/* The outputs of mac_rows_2x2: acc holds, per row (channel), its values in two columns
+ * (o and o + rows). Apart, so that its loop keeps the clamp and the channel values in
+ * registers. */
 TG_NOINLINE static void requant_pairs(const int32_t *acc, int32_t pairs, const int32_t *mult, const int8_t *shift,
                                       int32_t step, tg_out_params p, int8_t *o, int32_t rows) {
-  for (int32_t k = 0; k < pairs; ++k, acc += 4, o += 2, mult += 2 * step, shift += 2 * step) {
-    const tg_channel_requant c0 = tg_channel_requant_of(mult[0], shift[0]);
-    o[0] = tg_requant_channel_s8(acc[0], c0, p);
-    o[rows] = tg_requant_channel_s8(acc[1], c0, p);
-    const tg_channel_requant c1 = tg_channel_requant_of(mult[step], shift[step]);
-    o[1] = tg_requant_channel_s8(acc[2], c1, p);
-    o[1 + rows] = tg_requant_channel_s8(acc[3], c1, p);
+  int8_t *const end = o + 2 * pairs;
+  for (; o != end; acc += 2, ++o, mult += step, shift += step) {
+    requant_channel_2(acc, *mult, *shift, p, o, rows); /* m read once: int8 stores may alias it */
   }
 }
 
