@@ -231,7 +231,8 @@ static TG_ALWAYS_INLINE void requant_channel_2(const int32_t *acc, int32_t m, in
     o[rows] = tg_requant_channel_s8(acc[1], c, p);
     return;
   }
-  const int32_t k_lo = r == 1 ? (int32_t)0xC0000000u : 0x40000000, k_hi = r == 1 ? 0 : 1 << (r - 2);
+  const uint32_t t = 1u << r; /* k = 2^30 + t 2^30: its low word 2^30 + (t << 30) mod 2^32 */
+  const int32_t k_lo = (int32_t)(0x40000000u + (t << 30)), k_hi = (int32_t)(t >> 2);
   o[0] = clamp_s8(requant_right(acc[0], m, k_lo, k_hi, r - 1), p);
   o[rows] = clamp_s8(requant_right(acc[1], m, k_lo, k_hi, r - 1), p);
 }
