@@ -24,9 +24,9 @@
  *   <= 255 * 2^20; a multiplier below 2^31 and a shift <= 0 never increase a magnitude,
  *   so |scaled| <= 255 * 2^20 and |s| <= 255 * 2^21 < 2^29; |h| <= 2^29 + 1 and
  *   |h + half - 1| < 2^29 + 2^30 < 2^31: no step wraps.
- * test_add_opt.c and test_opt_kernels.c compare this kernel with tg_add_s8 exhaustively
- * over all 65,536 input pairs for random and extreme parameters, on the host and on
- * mps2-an386 (the assembly loop) and mps2-an385. */
+ * test_opt_kernels.c compares this kernel with tg_add_s8 over all 65,536 input pairs for
+ * parameters from prepare's arithmetic and at the predicate's edges, on the host and on
+ * mps2-an386 (the assembly loop) and mps2-an385; test_add_opt.c through the operator. */
 #include "tg_kernels_elementwise.h"
 #include "tg_kernels_opt.h"
 #include "tg_simd.h"
