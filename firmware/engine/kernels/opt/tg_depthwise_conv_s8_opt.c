@@ -1,12 +1,19 @@
 /* DEPTHWISE_CONV_2D int8 fast paths (tg_kernels_opt.h).
  * TG_DW_OPT_MULT1: with depth multiplier 1, output channel c reads input channel c only,
- * and in NHWC both are contiguous: 4 channels per step. Per tap, one word of 4 inputs and
- * one of 4 weights; SXTAB16 sign-extends lanes 0,2 (or 1,3) and adds the input offset in
- * the same instruction; SMLABB / SMLATT accumulate each channel's product. Out-of-image
- * taps are skipped (their tap range is computed once per pixel), as in the reference.
+ * and in NHWC both are contiguous: 4 channels per step. The loop runs channel group by
+ * channel group (4 channels), then over the pixels, so each group's bias and
+ * requantization constants are worked out once per layer, not once per pixel. Per tap,
+ * one word of 4 inputs and one of 4 weights; SXTAB16 sign-extends lanes 0,2 (or 1,3)
+ * and adds the input offset in the same instruction; SMLABB / SMLATT accumulate each
+ * channel's product. Out-of-image taps are skipped (their tap range is computed once per
+ * run of pixels that share it), as in the reference. The interior columns of a row (the
+ * whole window in the image) run as one call. Requantization, offset, clamp and the store
+ * of the 4 outputs happen in the same call (dw_requant: one SMLAL per channel, the 4
+ * clamps on the packed bytes).
  * TG_DW_OPT_AS_CONV: one input channel and M multipliers is a conv with M filters of one
  * channel; the operator transposes the filter once in prepare and runs tg_conv_s8_opt. */
 #include <stddef.h>
+#include <string.h>
 
 #include "tg_kernels_opt.h"
 #include "tg_simd.h"
@@ -34,59 +41,64 @@ void tg_depthwise_transpose_filter(const tg_conv_args *dw, const int8_t *filter,
   }
 }
 
-/* One pixel's taps for 4 channels: the rectangle of ny rows x nx taps that lies inside the
- * image (nx >= 1 when ny >= 1). x and w point at its first tap; x_col / w_col step one tap
- * right, x_row / w_row one row down. acc holds the 4 channels' sums, in and out. */
+/* One channel's requantization with a right shift R >= 1 (shift <= -1, so TFLM's left
+ * shift is 0), as one 64-bit multiply-add. TFLM computes h = (x * m + 2^30) >> 31, then
+ * rounds h / 2^R half away from zero: (h + 2^(R-1) - [h < 0]) >> R. Adding n * 2^31
+ * before the first shift adds n after it, so that is (x * m + 2^30 + n * 2^31) >> (31 + R),
+ * whose high word shifted by R - 1 is the result. [h < 0] may be taken as [x < 0]: they
+ * differ only when h = 0, where both nudges give 0. |x * m| < 2^62 and the constant is
+ * below 2^62, so nothing wraps. base = 2^30 + 2^(R+30), the constant for x >= 0; x < 0
+ * subtracts 2^31. */
 typedef struct {
-  const int8_t *x;
-  const int8_t *w;
-  int32_t ny;
-  int32_t nx;
-  int32_t x_col;
-  int32_t x_row;
-  int32_t w_col;
-  int32_t w_row;
-  int32_t offset2; /* the input offset in both 16-bit lanes */
-  int32_t acc[4];
-} dw_taps;
+  int32_t m;
+  uint32_t base_lo;
+  int32_t base_hi;
+  int32_t s; /* R - 1 */
+} dw_chan;
+
+/* One run of pixels of one group of 4 channels whose taps lie in the same rectangle of
+ * ny rows x nx taps (nx >= 1 when ny >= 1): x and w point at the first pixel's first
+ * in-image tap and its weight, x_col / x_row step one tap right / one row down (the
+ * weights: c / w_row). After each pixel x += x_step, o += o_step. The assembly reads the
+ * fields at these byte offsets (32-bit pointers; _Static_assert below). */
+typedef struct {
+  const int8_t *x;  /* 0 */
+  int8_t *o;        /* 4 */
+  int32_t n;        /* 8: pixels in the run, >= 1 */
+  int32_t x_step;   /* 12 */
+  int32_t c;        /* 16: o_step and w_col */
+  const int8_t *w;  /* 20 */
+  int32_t ny;       /* 24 */
+  int32_t nx;       /* 28 */
+  int32_t x_col;    /* 32 */
+  int32_t x_row;    /* 36 */
+  int32_t w_row;    /* 40 */
+  int32_t offset2;  /* 44: the input offset in both 16-bit lanes */
+  int32_t full_3x3; /* 48: ny = nx = 3 = filter size, dilation_w 1 (the unrolled taps) */
+  int32_t out_offset; /* 52 */
+  uint32_t min4;    /* 56: act_min in each byte */
+  uint32_t max4;    /* 60 */
+  int32_t bias[4];  /* 64 */
+  dw_chan ch[4];    /* 80 */
+  const int8_t *row_x; /* 144: scratch of the row loop */
+  const int8_t *row_w; /* 148 */
+  int32_t rows;     /* 152 */
+} dw_run;
 
 #if TG_SIMD_DSP
-/* In assembly: 14 instructions per tap for 4 channels (2 LDR, 2 ADD, 2 SXTAB16, 2 SXTB16,
- * 4 SMLAxy, SUBS, BNE); gcc -Os spills the 14 live values (20 per tap). The fields of t are
- * read and updated (x, w, ny) at the byte offsets of dw_taps above. */
-/* The assembly reads the fields at these offsets (32-bit pointers). */
-_Static_assert(offsetof(dw_taps, ny) == 8 && offsetof(dw_taps, nx) == 12 && offsetof(dw_taps, x_col) == 16 &&
-                   offsetof(dw_taps, x_row) == 20 && offsetof(dw_taps, w_col) == 24 && offsetof(dw_taps, w_row) == 28 &&
-                   offsetof(dw_taps, offset2) == 32 && offsetof(dw_taps, acc) == 36,
-               "dw_taps layout");
+_Static_assert(offsetof(dw_run, w) == 20 && offsetof(dw_run, x_col) == 32 && offsetof(dw_run, offset2) == 44 &&
+                   offsetof(dw_run, out_offset) == 52 && offsetof(dw_run, bias) == 64 && offsetof(dw_run, ch) == 80 &&
+                   offsetof(dw_run, rows) == 152 && sizeof(dw_chan) == 16,
+               "dw_run layout");
 #define TG_UNUSED __attribute__((unused))
-__attribute__((naked, noinline)) static void taps_4ch(TG_UNUSED dw_taps *t) {
+/* In assembly (gcc -Os spills the 14 live values of a tap). A tap: 2 LDR, then DW_MAC:
+ * 2 SXTAB16, 2 SXTB16, 4 SMLAxy. The full 3x3 window is unrolled (10 instructions per
+ * tap); other windows loop over rows and taps (14 per tap). DW_REQ requantizes one
+ * accumulator (dw_chan above) in 8 instructions; the 4 results are packed into a word and
+ * clamped with SSUB8 / SEL. Registers in the taps: r0 x, r1 w, r4-r7 sums, r8 offset2. */
+__attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
   __asm__ volatile(
-      "push {r0, r4-r11, lr}\n"
-      "add r12, r0, #36\n"
-      "ldm r12, {r4-r7}\n"
-      "ldr r2, [r0, #16]\n" /* x_col */
-      "ldr r3, [r0, #24]\n" /* w_col */
-      "ldr r8, [r0, #32]\n" /* offset2 */
-      "ldr r9, [r0, #8]\n"  /* ny */
-      "cmp r9, #0\n"
-      "beq 4f\n"
-      "1:\n"
-      "ldr lr, [sp]\n"
-      "ldr r0, [lr, #0]\n"  /* this row's x */
-      "ldr r1, [lr, #4]\n"  /* this row's w */
-      "ldr r9, [lr, #12]\n" /* nx */
-      "ldr r10, [lr, #20]\n"
-      "add r10, r0, r10\n"
-      "str r10, [lr, #0]\n" /* next row's x */
-      "ldr r10, [lr, #28]\n"
-      "add r10, r1, r10\n"
-      "str r10, [lr, #4]\n" /* next row's w */
-      "2:\n"
-      "ldr r10, [r0]\n"
-      "ldr r12, [r1]\n"
-      "add r0, r0, r2\n"
-      "add r1, r1, r3\n"
+      ".macro DW_MAC\n"
       "sxtab16 r11, r8, r10, ror #8\n" /* x lanes 1,3 + offset */
       "sxtab16 r10, r8, r10\n"         /* x lanes 0,2 + offset */
       "sxtb16 lr, r12, ror #8\n"
@@ -95,158 +107,213 @@ __attribute__((naked, noinline)) static void taps_4ch(TG_UNUSED dw_taps *t) {
       "smlatt r6, r10, r12, r6\n"
       "smlabb r5, r11, lr, r5\n"
       "smlatt r7, r11, lr, r7\n"
-      "subs r9, r9, #1\n"
-      "bne 2b\n"
-      "ldr lr, [sp]\n"
-      "ldr r10, [lr, #8]\n"
-      "subs r10, r10, #1\n"
-      "str r10, [lr, #8]\n"
-      "bne 1b\n"
-      "4:\n"
-      "pop {r0}\n"
-      "add r0, r0, #36\n"
-      "stm r0, {r4-r7}\n"
-      "pop {r4-r11, pc}\n");
-}
-
-/* The whole 3x3 window inside the image with dilation 1 (most pixels of a 3x3 layer):
- * unrolled, 10 instructions per tap, the taps addressed as row + 0, c, 2c. */
-__attribute__((naked, noinline)) static void taps_3x3_4ch(TG_UNUSED dw_taps *t) {
-  __asm__ volatile(
+      ".endm\n"
+      ".macro DW_ROW\n" /* 3 taps at x, x + c, x + 2c; then x += x_row, w += 3c */
+      "ldr r10, [r0]\n"
+      "ldr r12, [r1]\n"
+      "DW_MAC\n"
+      "ldr r10, [r0, r2]\n"
+      "ldr r12, [r1, r2]\n"
+      "DW_MAC\n"
+      "ldr r10, [r0, r9]\n"
+      "ldr r12, [r1, r9]\n"
+      "DW_MAC\n"
+      "add r0, r0, r3\n"
+      "add r1, r1, r2\n"
+      "add r1, r1, r9\n"
+      ".endm\n"
+      ".macro DW_REQ acc\n"
+      "ldm r12!, {r0-r3}\n" /* m, base_lo, base_hi, s */
+      "asr r9, \\acc, #31\n"
+      "adds r10, r1, r9, lsl #31\n" /* base - 2^31 when acc < 0 */
+      "adc r11, r2, r9\n"
+      "smlal r10, r11, \\acc, r0\n"
+      "asr \\acc, r11, r3\n"
+      "add \\acc, \\acc, r8\n"
+      "ssat \\acc, #8, \\acc\n"
+      ".endm\n"
       "push {r0, r4-r11, lr}\n"
-      "add r12, r0, #36\n"
-      "ldm r12, {r4-r7}\n"
-      "ldr r2, [r0, #24]\n" /* c: w_col, and x_col with dilation 1 */
-      "ldr r3, [r0, #20]\n" /* x_row */
-      "ldr r8, [r0, #32]\n" /* offset2 */
-      "ldr r1, [r0, #4]\n"
-      "ldr r0, [r0, #0]\n"
+      "1:\n" /* a pixel */
+      "ldr lr, [sp]\n"
+      "add r12, lr, #64\n"
+      "ldm r12, {r4-r7}\n" /* bias */
+      "ldr r0, [lr, #0]\n"
+      "ldr r1, [lr, #20]\n"
+      "ldr r8, [lr, #44]\n"
+      "ldr r9, [lr, #48]\n"
+      "cmp r9, #0\n"
+      "beq 2f\n"
+      "ldr r2, [lr, #16]\n" /* c: the tap step of x and w */
+      "ldr r3, [lr, #36]\n" /* x_row */
       "lsl r9, r2, #1\n"
+      "DW_ROW\n"
+      "DW_ROW\n"
+      "DW_ROW\n"
+      "b 5f\n"
+      "2:\n" /* any window: rows x taps */
+      "ldr r9, [lr, #24]\n"
+      "cmp r9, #0\n"
+      "beq 5f\n"
+      "str r9, [lr, #152]\n"
+      "ldr r2, [lr, #32]\n" /* x_col */
+      "ldr r3, [lr, #16]\n" /* w_col = c */
+      "3:\n"
+      "ldr lr, [sp]\n"
+      "str r0, [lr, #144]\n"
+      "str r1, [lr, #148]\n"
+      "ldr r9, [lr, #28]\n" /* nx */
+      "4:\n"
       "ldr r10, [r0]\n"
       "ldr r12, [r1]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r2]\n"
-      "ldr r12, [r1, r2]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r9]\n"
-      "ldr r12, [r1, r9]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "add r0, r0, r3\n" /* next row: x += x_row, w += 3 c */
-      "add r1, r1, r2\n"
-      "add r1, r1, r9\n"
-      "ldr r10, [r0]\n"
-      "ldr r12, [r1]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r2]\n"
-      "ldr r12, [r1, r2]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r9]\n"
-      "ldr r12, [r1, r9]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "add r0, r0, r3\n" /* next row: x += x_row, w += 3 c */
-      "add r1, r1, r2\n"
-      "add r1, r1, r9\n"
-      "ldr r10, [r0]\n"
-      "ldr r12, [r1]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r2]\n"
-      "ldr r12, [r1, r2]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "ldr r10, [r0, r9]\n"
-      "ldr r12, [r1, r9]\n"
-      "sxtab16 r11, r8, r10, ror #8\n"
-      "sxtab16 r10, r8, r10\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "smlabb r4, r10, r12, r4\n"
-      "smlatt r6, r10, r12, r6\n"
-      "smlabb r5, r11, lr, r5\n"
-      "smlatt r7, r11, lr, r7\n"
-      "pop {r0}\n"
-      "add r0, r0, #36\n"
-      "stm r0, {r4-r7}\n"
-      "pop {r4-r11, pc}\n");
+      "add r0, r0, r2\n"
+      "add r1, r1, r3\n"
+      "DW_MAC\n"
+      "subs r9, r9, #1\n"
+      "bne 4b\n"
+      "ldr lr, [sp]\n"
+      "ldrd r0, r1, [lr, #144]\n"
+      "ldr r10, [lr, #36]\n"
+      "add r0, r0, r10\n" /* next row */
+      "ldr r10, [lr, #40]\n"
+      "add r1, r1, r10\n"
+      "ldr r10, [lr, #152]\n"
+      "subs r10, r10, #1\n"
+      "str r10, [lr, #152]\n"
+      "bne 3b\n"
+      "5:\n" /* requantize, pack, clamp, store */
+      "ldr lr, [sp]\n"
+      "add r12, lr, #80\n"
+      "ldr r8, [lr, #52]\n"
+      "DW_REQ r4\n"
+      "DW_REQ r5\n"
+      "DW_REQ r6\n"
+      "DW_REQ r7\n"
+      "bfi r4, r5, #8, #8\n"
+      "bfi r4, r6, #16, #8\n"
+      "bfi r4, r7, #24, #8\n"
+      "ldrd r0, r1, [lr, #56]\n"
+      "ssub8 r9, r4, r0\n" /* GE where out >= act_min */
+      "sel r4, r4, r0\n"
+      "ssub8 r9, r1, r4\n" /* GE where out <= act_max */
+      "sel r4, r4, r1\n"
+      "ldm lr, {r0, r1, r2, r3, r5}\n" /* x, o, n, x_step, c */
+      "str r4, [r1]\n"
+      "add r0, r0, r3\n"
+      "add r1, r1, r5\n"
+      "subs r2, r2, #1\n"
+      "stm lr, {r0, r1, r2}\n"
+      "bne 1b\n"
+      "pop {r0, r4-r11, pc}\n"
+      ".purgem DW_MAC\n"
+      ".purgem DW_ROW\n"
+      ".purgem DW_REQ\n");
 }
 #else
-/* The same sums in plain C (the host, Cortex-M3). */
-static void taps_4ch(dw_taps *t) {
-  uint32_t a0 = (uint32_t)t->acc[0], a1 = (uint32_t)t->acc[1], a2 = (uint32_t)t->acc[2], a3 = (uint32_t)t->acc[3];
-  const int32_t off = (int32_t)(int16_t)(uint16_t)((uint32_t)t->offset2 & 0xFFFFu);
-  const int8_t *x = t->x, *w = t->w;
-  for (int32_t ky = 0; ky < t->ny; ++ky, x += t->x_row, w += t->w_row) {
-    const int8_t *xp = x, *wp = w;
-    for (int32_t kx = 0; kx < t->nx; ++kx, xp += t->x_col, wp += t->w_col) {
-      a0 += (uint32_t)((xp[0] + off) * wp[0]);
-      a1 += (uint32_t)((xp[1] + off) * wp[1]);
-      a2 += (uint32_t)((xp[2] + off) * wp[2]);
-      a3 += (uint32_t)((xp[3] + off) * wp[3]);
-    }
-  }
-  t->acc[0] = (int32_t)a0, t->acc[1] = (int32_t)a1, t->acc[2] = (int32_t)a2, t->acc[3] = (int32_t)a3;
+/* The same sums and results in plain C (the host, Cortex-M3): dw_requant is the formula
+ * the assembly computes, so the host tests hold it to the reference. */
+static int32_t dw_requant(int32_t acc, const dw_chan *k) {
+  uint64_t v = ((uint64_t)(uint32_t)k->base_hi << 32 | k->base_lo) - (acc < 0 ? (1u << 31) : 0u);
+  v += (uint64_t)((int64_t)acc * k->m);
+  return (int32_t)(uint32_t)(v >> 32) >> k->s;
 }
 
-static void taps_3x3_4ch(dw_taps *t) { taps_4ch(t); }
+static void dw_run_4ch(dw_run *r) {
+  const int32_t off = (int32_t)(int16_t)(uint16_t)((uint32_t)r->offset2 & 0xFFFFu);
+  const int32_t lo = (int8_t)(uint8_t)r->min4, hi = (int8_t)(uint8_t)r->max4;
+  for (;;) {
+    uint32_t acc[4] = {(uint32_t)r->bias[0], (uint32_t)r->bias[1], (uint32_t)r->bias[2], (uint32_t)r->bias[3]};
+    const int8_t *x = r->x, *w = r->w;
+    for (int32_t ky = 0; ky < r->ny; ++ky, x += r->x_row, w += r->w_row) {
+      for (int32_t kx = 0; kx < r->nx; ++kx) {
+        for (int32_t k = 0; k < 4; ++k) {
+          acc[k] += (uint32_t)((x[kx * r->x_col + k] + off) * w[kx * r->c + k]);
+        }
+      }
+    }
+    for (int32_t k = 0; k < 4; ++k) {
+      int32_t v = tg_ssat8(dw_requant((int32_t)acc[k], &r->ch[k]) + r->out_offset);
+      v = v < lo ? lo : v;
+      r->o[k] = (int8_t)(v > hi ? hi : v);
+    }
+    if (--r->n == 0) return;
+    r->x += r->x_step;
+    r->o += r->c;
+  }
+}
 #endif
 
-static TG_ALWAYS_INLINE int8_t requant(int32_t acc, int32_t ch, const int32_t *mult, const int8_t *shift,
-                                       tg_out_params p) {
-  return tg_requant_channel_s8(acc, tg_channel_requant_of(mult[ch], shift[ch]), p);
+/* The group of channels ch..ch+3 in r; 0 when one of them has a shift >= 0 (dw_chan's
+ * R >= 1 does not hold): that group then runs dw_channel. */
+static int dw_group(dw_run *r, const tg_quant_args *q, const int32_t *bias, int32_t ch) {
+  for (int32_t k = 0; k < 4; ++k) {
+    const int32_t s = -q->shift[ch + k], m = q->multiplier[ch + k];
+    if (s < 1 || m < 0) return 0;
+    r->bias[k] = bias != NULL ? bias[ch + k] : 0;
+    r->ch[k].m = m;
+    r->ch[k].base_lo = s == 1 ? 0xC0000000u : 0x40000000u;
+    r->ch[k].base_hi = s == 1 ? 0 : (int32_t)(1u << (s - 2));
+    r->ch[k].s = s - 1;
+  }
+  return 1;
+}
+
+/* The taps of output pixel (oy, ox) of batch b that lie in the image: ny rows x nx taps
+ * from input element *x_at, weight *w_at (both 0 when ny = 0: nothing is read). */
+typedef struct {
+  int32_t ny, nx;
+  ptrdiff_t x_at, w_at;
+} dw_window;
+
+static dw_window dw_window_of(const tg_conv_args *a, int32_t b, int32_t oy, int32_t ox) {
+  const tg_dims4 in = a->input, fl = a->filter;
+  const int32_t in_y0 = oy * a->stride_h - a->pad_h, in_x0 = ox * a->stride_w - a->pad_w;
+  const int32_t ky0 = tg_first_tap(in_y0, a->dilation_h), ky1 = tg_end_tap(in_y0, a->dilation_h, in.h, fl.h);
+  const int32_t kx0 = tg_first_tap(in_x0, a->dilation_w), kx1 = tg_end_tap(in_x0, a->dilation_w, in.w, fl.w);
+  dw_window g = {0, 0, 0, 0};
+  if (ky1 > ky0 && kx1 > kx0) {
+    g.ny = ky1 - ky0, g.nx = kx1 - kx0;
+    g.x_at = ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky0) * in.w + in_x0 + a->dilation_w * kx0) * in.c;
+    g.w_at = (ptrdiff_t)(ky0 * fl.w + kx0) * in.c;
+  }
+  return g;
+}
+
+/* One channel over every pixel, one product at a time: the last c % 4 channels and the
+ * groups dw_group refuses. */
+static void dw_channel(const tg_conv_args *a, const tg_quant_args *q, const int8_t *input, const int8_t *filter,
+                       const int32_t *bias, int32_t ch, int8_t *output) {
+  const int32_t c = a->input.c, x_col = a->dilation_w * c, x_row = a->dilation_h * a->input.w * c,
+                w_row = a->filter.w * c;
+  const tg_channel_requant rq = tg_channel_requant_of(q->multiplier[ch], q->shift[ch]);
+  const tg_out_params p = {q->output_offset, q->act_min, q->act_max};
+  int8_t *o = output + ch;
+  for (int32_t b = 0; b < a->input.n; ++b) {
+    for (int32_t oy = 0; oy < a->output.h; ++oy) {
+      for (int32_t ox = 0; ox < a->output.w; ++ox, o += c) {
+        const dw_window g = dw_window_of(a, b, oy, ox);
+        const int8_t *x = input + g.x_at + ch, *w = filter + g.w_at + ch;
+        uint32_t acc = bias != NULL ? (uint32_t)bias[ch] : 0u;
+        for (int32_t ky = 0; ky < g.ny; ++ky) {
+          for (int32_t kx = 0; kx < g.nx; ++kx) {
+            acc += (uint32_t)((x[ky * x_row + kx * x_col] + q->input_offset) * w[ky * w_row + kx * c]);
+          }
+        }
+        *o = tg_requant_channel_s8((int32_t)acc, rq, p);
+      }
+    }
+  }
+}
+
+/* The columns [lo, hi) whose whole window row lies in the image: their pixels share one
+ * tap rectangle per output row, and run as one call. */
+static void dw_interior_columns(const tg_conv_args *a, int32_t *lo, int32_t *hi) {
+  const int32_t s = a->stride_w, last_tap = (a->filter.w - 1) * a->dilation_w;
+  int32_t l = a->pad_w > 0 ? (a->pad_w + s - 1) / s : 0;
+  const int32_t span = a->input.w - 1 - last_tap + a->pad_w; /* ox * s <= span */
+  int32_t h = span >= 0 ? span / s + 1 : 0;
+  h = h < a->output.w ? h : a->output.w;
+  l = l < h ? l : h;
+  *lo = l, *hi = h;
 }
 
 tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q, const int8_t *input,
@@ -255,58 +322,47 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
       q->input_offset > 128) {
     return TG_ERR_ARG;
   }
-  const tg_dims4 in = a->input, fl = a->filter, out = a->output;
-  const int32_t c = in.c, dil_h = a->dilation_h, dil_w = a->dilation_w;
+  const tg_dims4 in = a->input, out = a->output;
+  const int32_t c = in.c;
+  int32_t col_lo, col_hi;
+  dw_interior_columns(a, &col_lo, &col_hi);
+  dw_run r;
+  memset(&r, 0, sizeof(r));
+  r.c = c;
+  r.x_col = a->dilation_w * c;
+  r.x_row = a->dilation_h * in.w * c;
+  r.w_row = a->filter.w * c;
   /* the offset in both 16-bit lanes: x + offset is in [-255, 255] */
-  const int32_t offset2 = (int32_t)(((uint32_t)q->input_offset << 16) | ((uint32_t)q->input_offset & 0xFFFFu));
-  const int32_t *const mult = q->multiplier;
-  const int8_t *const shift = q->shift;
-  const tg_out_params p = {q->output_offset, q->act_min, q->act_max};
-  const int32_t x_col = dil_w * c, x_row = dil_h * in.w * c, w_col = c, w_row = fl.w * c;
-  int8_t *o = output;
-  for (int32_t b = 0; b < in.n; ++b) {
-    for (int32_t oy = 0; oy < out.h; ++oy) {
-      const int32_t in_y0 = oy * a->stride_h - a->pad_h;
-      const int32_t ky0 = tg_first_tap(in_y0, dil_h), ky1 = tg_end_tap(in_y0, dil_h, in.h, fl.h);
-      for (int32_t ox = 0; ox < out.w; ++ox, o += c) {
-        const int32_t in_x0 = ox * a->stride_w - a->pad_w;
-        const int32_t kx0 = tg_first_tap(in_x0, dil_w), kx1 = tg_end_tap(in_x0, dil_w, in.w, fl.w);
-        const int32_t ny = ky1 > ky0 && kx1 > kx0 ? ky1 - ky0 : 0, nx = kx1 - kx0;
-        const int8_t *x = input, *w = filter; /* no in-image tap: the bias alone, nothing read */
-        if (ny > 0) {
-          x = input + ((ptrdiff_t)(b * in.h + in_y0 + dil_h * ky0) * in.w + in_x0 + dil_w * kx0) * c;
-          w = filter + (size_t)(ky0 * fl.w + kx0) * c;
-        }
-        /* taps_3x3_4ch's condition: every tap of a 3x3 window in the image, dilation 1 */
-        const int full_3x3 = ny == 3 && nx == 3 && fl.h == 3 && fl.w == 3 && dil_w == 1;
-        int32_t ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          dw_taps t = {x + ch, w + ch, ny, nx, x_col, x_row, w_col, w_row, offset2, {0, 0, 0, 0}};
-          if (bias != NULL) {
-            t.acc[0] = bias[ch], t.acc[1] = bias[ch + 1], t.acc[2] = bias[ch + 2], t.acc[3] = bias[ch + 3];
-          }
-          if (full_3x3) {
-            taps_3x3_4ch(&t);
-          } else {
-            taps_4ch(&t);
-          }
-          o[ch] = requant(t.acc[0], ch, mult, shift, p);
-          o[ch + 1] = requant(t.acc[1], ch + 1, mult, shift, p);
-          o[ch + 2] = requant(t.acc[2], ch + 2, mult, shift, p);
-          o[ch + 3] = requant(t.acc[3], ch + 3, mult, shift, p);
-        }
-        for (; ch < c; ++ch) { /* the last c % 4 channels, one at a time */
-          int32_t acc = bias != NULL ? bias[ch] : 0;
-          for (int32_t ky = 0; ky < ny; ++ky) {
-            for (int32_t kx = 0; kx < nx; ++kx) {
-              const int32_t xv = x[ky * x_row + kx * x_col + ch] + q->input_offset;
-              acc = (int32_t)((uint32_t)acc + (uint32_t)(xv * w[ky * w_row + kx * w_col + ch]));
-            }
-          }
-          o[ch] = requant(acc, ch, mult, shift, p);
+  r.offset2 = (int32_t)(((uint32_t)q->input_offset << 16) | ((uint32_t)q->input_offset & 0xFFFFu));
+  r.out_offset = q->output_offset;
+  r.min4 = (uint32_t)(uint8_t)q->act_min * 0x01010101u;
+  r.max4 = (uint32_t)(uint8_t)q->act_max * 0x01010101u;
+  const int unrolled = a->filter.h == 3 && a->filter.w == 3 && a->dilation_w == 1;
+  int32_t ch = 0;
+  for (; ch + 4 <= c; ch += 4) {
+    if (!dw_group(&r, q, bias, ch)) {
+      for (int32_t k = 0; k < 4; ++k) dw_channel(a, q, input, filter, bias, ch + k, output);
+      continue;
+    }
+    for (int32_t b = 0; b < in.n; ++b) {
+      for (int32_t oy = 0; oy < out.h; ++oy) {
+        for (int32_t ox = 0; ox < out.w;) {
+          /* the interior columns in one run, each other pixel alone */
+          const int32_t end = ox >= col_lo && ox < col_hi ? col_hi : ox + 1;
+          const dw_window g = dw_window_of(a, b, oy, ox);
+          r.x = input + g.x_at + ch;
+          r.w = filter + g.w_at + ch;
+          r.o = output + ((ptrdiff_t)(b * out.h + oy) * out.w + ox) * c + ch;
+          r.n = end - ox;
+          r.x_step = g.ny > 0 ? a->stride_w * c : 0; /* nothing is read when ny = 0 */
+          r.ny = g.ny, r.nx = g.nx;
+          r.full_3x3 = unrolled && g.ny == 3 && g.nx == 3;
+          dw_run_4ch(&r);
+          ox = end;
         }
       }
     }
   }
+  for (; ch < c; ++ch) dw_channel(a, q, input, filter, bias, ch, output);
   return TG_OK;
 }
