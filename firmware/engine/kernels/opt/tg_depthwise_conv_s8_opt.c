@@ -56,76 +56,74 @@ typedef struct {
   int32_t s; /* R - 1 */
 } dw_chan;
 
-/* One run of pixels of one group of 4 channels whose taps lie in the same rectangle of
- * ny rows x nx taps (nx >= 1 when ny >= 1): x and w point at the first pixel's first
- * in-image tap and its weight, x_col / x_row step one tap right / one row down (the
- * weights: c / w_row). After each pixel x += x_step, o += o_step. The assembly reads the
- * fields at these byte offsets (32-bit pointers; _Static_assert below). */
+/* One run of pixels of one group of 4 channels whose in-image taps lie in the same
+ * rectangle of ny rows x nx taps (nx >= 1 when ny >= 1). After each pixel x += x_step,
+ * o += o_step. Two ways through the taps:
+ * - table (3x3 filter, dilation_w 1, input at least 3 wide, nx >= 2): w points at row ky0
+ *   of a table of the group's weights, sign-extended once per group (per tap: lanes 0,2
+ *   then 1,3, 8 bytes; 24 per row), x at the input under that row's first table column:
+ *   every row reads the 3 inputs x, x + c, x + 2c. A window missing its left column uses
+ *   the table [w1 w2 0] from its first in-image tap, one missing its right column [0 w0 w1]
+ *   from one tap to the left of it; both read only pixels of the same input row, and the
+ *   zero weights add nothing.
+ * - raw: w points at the weight of the first in-image tap; x_col / x_row step one tap right
+ *   / one row down (the weights: c / w_row).
+ * The assembly reads the fields at these byte offsets (32-bit pointers; _Static_assert). */
 typedef struct {
-  const int8_t *x;  /* 0 */
-  int8_t *o;        /* 4 */
-  int32_t n;        /* 8: pixels in the run, >= 1 */
-  int32_t x_step;   /* 12 */
-  int32_t c;        /* 16: o_step and w_col */
-  const int8_t *w;  /* 20 */
-  int32_t ny;       /* 24 */
-  int32_t nx;       /* 28 */
-  int32_t x_col;    /* 32 */
-  int32_t x_row;    /* 36 */
-  int32_t w_row;    /* 40 */
-  int32_t offset2;  /* 44: the input offset in both 16-bit lanes */
-  int32_t full_3x3; /* 48: ny = nx = 3 = filter size, dilation_w 1 (the unrolled taps) */
+  const int8_t *x;    /* 0 */
+  int8_t *o;          /* 4 */
+  int32_t n;          /* 8: pixels in the run, >= 1 */
+  int32_t x_step;     /* 12 */
+  int32_t o_step;     /* 16 */
+  const void *w;      /* 20 */
+  int32_t ny;         /* 24 */
+  int32_t nx;         /* 28 */
+  int32_t x_col;      /* 32 */
+  int32_t x_row;      /* 36 */
+  int32_t w_row;      /* 40 */
+  int32_t offset2;    /* 44: the input offset in both 16-bit lanes */
+  int32_t table;      /* 48: 1 for the table way */
   int32_t out_offset; /* 52 */
-  uint32_t min4;    /* 56: act_min in each byte */
-  uint32_t max4;    /* 60 */
-  int32_t bias[4];  /* 64 */
-  dw_chan ch[4];    /* 80 */
-  const int8_t *row_x; /* 144: scratch of the row loop */
+  uint32_t min4;      /* 56: act_min in each byte */
+  uint32_t max4;      /* 60 */
+  int32_t bias[4];    /* 64 */
+  dw_chan ch[4];      /* 80 */
+  const int8_t *row_x; /* 144: scratch of the raw row loop */
   const int8_t *row_w; /* 148 */
-  int32_t rows;     /* 152 */
+  int32_t rows;       /* 152 */
+  int32_t c;          /* 156: channels, the tap step */
 } dw_run;
+
+/* The sign-extended weights of a group: [table][row][tap][lanes 0,2 | lanes 1,3]. */
+enum { DW_TAB_FULL = 0, DW_TAB_LEFT = 1, DW_TAB_RIGHT = 2 };
+typedef int32_t dw_tables[3][3][3][2];
 
 #if TG_SIMD_DSP
 _Static_assert(offsetof(dw_run, w) == 20 && offsetof(dw_run, x_col) == 32 && offsetof(dw_run, offset2) == 44 &&
                    offsetof(dw_run, out_offset) == 52 && offsetof(dw_run, bias) == 64 && offsetof(dw_run, ch) == 80 &&
-                   offsetof(dw_run, rows) == 152 && sizeof(dw_chan) == 16,
+                   offsetof(dw_run, rows) == 152 && offsetof(dw_run, c) == 156 && sizeof(dw_chan) == 16,
                "dw_run layout");
 #define TG_UNUSED __attribute__((unused))
-/* In assembly (gcc -Os spills the 14 live values of a tap). A tap: 2 LDR, then DW_MAC:
- * 2 SXTAB16, 2 SXTB16, 4 SMLAxy. The full 3x3 window is unrolled (10 instructions per
- * tap); other windows loop over rows and taps (14 per tap). DW_REQ requantizes one
- * accumulator (dw_chan above) in 8 instructions; the 4 results are packed into a word and
- * clamped with SSUB8 / SEL. Registers in the taps: r0 x, r1 w, r4-r7 sums, r8 offset2. */
+/* In assembly (gcc -Os spills the 14 live values of a tap). Registers in the taps: r0 x,
+ * r1 w, r4-r7 the 4 sums, r8 offset2, r10/r11 the inputs (SXTAB16 adds the offset to
+ * lanes 0,2 / 1,3), r12/lr the weights. A table tap: LDR, LDRD, 2 SXTAB16, 4 SMLAxy (8
+ * instructions; a row of 3 taps 28); a raw tap adds 2 SXTB16 and the pointer steps (14).
+ * DW_REQ requantizes one sum (dw_chan above) in 8 instructions; the 4 results are packed
+ * into a word and clamped with SSUB8 / SEL, then stored with one STR. */
 __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
   __asm__ volatile(
-      ".macro DW_MAC\n"
-      "sxtab16 r11, r8, r10, ror #8\n" /* x lanes 1,3 + offset */
-      "sxtab16 r10, r8, r10\n"         /* x lanes 0,2 + offset */
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
+      ".macro DW_MAC\n" /* r10: 4 inputs; r12: weights lanes 0,2; lr: lanes 1,3 */
+      "sxtab16 r11, r8, r10, ror #8\n"
+      "sxtab16 r10, r8, r10\n"
       "smlabb r4, r10, r12, r4\n"
       "smlatt r6, r10, r12, r6\n"
       "smlabb r5, r11, lr, r5\n"
       "smlatt r7, r11, lr, r7\n"
       ".endm\n"
-      ".macro DW_ROW\n" /* 3 taps at x, x + c, x + 2c; then x += x_row, w += 3c */
-      "ldr r10, [r0]\n"
-      "ldr r12, [r1]\n"
-      "DW_MAC\n"
-      "ldr r10, [r0, r2]\n"
-      "ldr r12, [r1, r2]\n"
-      "DW_MAC\n"
-      "ldr r10, [r0, r9]\n"
-      "ldr r12, [r1, r9]\n"
-      "DW_MAC\n"
-      "add r0, r0, r3\n"
-      "add r1, r1, r2\n"
-      "add r1, r1, r9\n"
-      ".endm\n"
       ".macro DW_REQ acc\n"
       "ldm r12!, {r0-r3}\n" /* m, base_lo, base_hi, s */
       "asr r9, \\acc, #31\n"
-      "adds r10, r1, r9, lsl #31\n" /* base - 2^31 when acc < 0 */
+      "adds r10, r1, r9, lsl #31\n" /* base - 2^31 when the sum is negative */
       "adc r11, r2, r9\n"
       "smlal r10, r11, \\acc, r0\n"
       "asr \\acc, r11, r3\n"
@@ -140,23 +138,32 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "ldr r0, [lr, #0]\n"
       "ldr r1, [lr, #20]\n"
       "ldr r8, [lr, #44]\n"
-      "ldr r9, [lr, #48]\n"
-      "cmp r9, #0\n"
-      "beq 2f\n"
-      "ldr r2, [lr, #16]\n" /* c: the tap step of x and w */
-      "ldr r3, [lr, #36]\n" /* x_row */
-      "lsl r9, r2, #1\n"
-      "DW_ROW\n"
-      "DW_ROW\n"
-      "DW_ROW\n"
-      "b 5f\n"
-      "2:\n" /* any window: rows x taps */
-      "ldr r9, [lr, #24]\n"
+      "ldr r2, [lr, #156]\n" /* c */
+      "ldr r3, [lr, #36]\n"  /* x_row */
+      "ldr r10, [lr, #48]\n"
+      "ldr r9, [lr, #24]\n" /* ny */
       "cmp r9, #0\n"
       "beq 5f\n"
+      "cmp r10, #0\n"
+      "beq 2f\n"
+      "6:\n" /* a table row */
+      "ldr r10, [r0]\n"
+      "ldrd r12, lr, [r1]\n"
+      "DW_MAC\n"
+      "ldr r10, [r0, r2]\n"
+      "ldrd r12, lr, [r1, #8]\n"
+      "DW_MAC\n"
+      "ldr r10, [r0, r2, lsl #1]\n"
+      "ldrd r12, lr, [r1, #16]\n"
+      "DW_MAC\n"
+      "add r0, r0, r3\n"
+      "add r1, r1, #24\n"
+      "subs r9, r9, #1\n"
+      "bne 6b\n"
+      "b 5f\n"
+      "2:\n" /* raw weights: rows x taps */
       "str r9, [lr, #152]\n"
-      "ldr r2, [lr, #32]\n" /* x_col */
-      "ldr r3, [lr, #16]\n" /* w_col = c */
+      "ldr r3, [lr, #32]\n" /* x_col; r2 = c steps the weights */
       "3:\n"
       "ldr lr, [sp]\n"
       "str r0, [lr, #144]\n"
@@ -165,8 +172,10 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "4:\n"
       "ldr r10, [r0]\n"
       "ldr r12, [r1]\n"
-      "add r0, r0, r2\n"
-      "add r1, r1, r3\n"
+      "add r0, r0, r3\n"
+      "add r1, r1, r2\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
       "DW_MAC\n"
       "subs r9, r9, #1\n"
       "bne 4b\n"
@@ -196,7 +205,7 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "sel r4, r4, r0\n"
       "ssub8 r9, r1, r4\n" /* GE where out <= act_max */
       "sel r4, r4, r1\n"
-      "ldm lr, {r0, r1, r2, r3, r5}\n" /* x, o, n, x_step, c */
+      "ldm lr, {r0, r1, r2, r3, r5}\n" /* x, o, n, x_step, o_step */
       "str r4, [r1]\n"
       "add r0, r0, r3\n"
       "add r1, r1, r5\n"
@@ -205,7 +214,6 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "bne 1b\n"
       "pop {r0, r4-r11, pc}\n"
       ".purgem DW_MAC\n"
-      ".purgem DW_ROW\n"
       ".purgem DW_REQ\n");
 }
 #else
@@ -220,13 +228,21 @@ static int32_t dw_requant(int32_t acc, const dw_chan *k) {
 static void dw_run_4ch(dw_run *r) {
   const int32_t off = (int32_t)(int16_t)(uint16_t)((uint32_t)r->offset2 & 0xFFFFu);
   const int32_t lo = (int8_t)(uint8_t)r->min4, hi = (int8_t)(uint8_t)r->max4;
+  const int32_t c = r->c, x_col = r->table ? c : r->x_col, taps = r->table ? 3 : r->nx;
   for (;;) {
     uint32_t acc[4] = {(uint32_t)r->bias[0], (uint32_t)r->bias[1], (uint32_t)r->bias[2], (uint32_t)r->bias[3]};
-    const int8_t *x = r->x, *w = r->w;
-    for (int32_t ky = 0; ky < r->ny; ++ky, x += r->x_row, w += r->w_row) {
-      for (int32_t kx = 0; kx < r->nx; ++kx) {
+    const int8_t *x = r->x;
+    for (int32_t ky = 0; ky < r->ny; ++ky, x += r->x_row) {
+      for (int32_t kx = 0; kx < taps; ++kx) {
         for (int32_t k = 0; k < 4; ++k) {
-          acc[k] += (uint32_t)((x[kx * r->x_col + k] + off) * w[kx * r->c + k]);
+          int32_t w;
+          if (r->table) { /* the lane of channel k in the table's tap */
+            const int32_t *t = (const int32_t *)r->w + (ky * 3 + kx) * 2 + (k & 1);
+            w = (k & 2) ? tg_top16(*t) : tg_bottom16(*t);
+          } else {
+            w = ((const int8_t *)r->w)[ky * r->w_row + kx * c + k];
+          }
+          acc[k] += (uint32_t)((x[kx * x_col + k] + off) * w);
         }
       }
     }
@@ -237,7 +253,7 @@ static void dw_run_4ch(dw_run *r) {
     }
     if (--r->n == 0) return;
     r->x += r->x_step;
-    r->o += r->c;
+    r->o += r->o_step;
   }
 }
 #endif
@@ -258,9 +274,10 @@ static int dw_group(dw_run *r, const tg_quant_args *q, const int32_t *bias, int3
 }
 
 /* The taps of output pixel (oy, ox) of batch b that lie in the image: ny rows x nx taps
- * from input element *x_at, weight *w_at (both 0 when ny = 0: nothing is read). */
+ * from tap (ky0, kx0), at input element x_at and weight w_at (ny = 0 when none: nothing
+ * is read). */
 typedef struct {
-  int32_t ny, nx;
+  int32_t ny, nx, ky0, kx0;
   ptrdiff_t x_at, w_at;
 } dw_window;
 
@@ -269,9 +286,9 @@ static dw_window dw_window_of(const tg_conv_args *a, int32_t b, int32_t oy, int3
   const int32_t in_y0 = oy * a->stride_h - a->pad_h, in_x0 = ox * a->stride_w - a->pad_w;
   const int32_t ky0 = tg_first_tap(in_y0, a->dilation_h), ky1 = tg_end_tap(in_y0, a->dilation_h, in.h, fl.h);
   const int32_t kx0 = tg_first_tap(in_x0, a->dilation_w), kx1 = tg_end_tap(in_x0, a->dilation_w, in.w, fl.w);
-  dw_window g = {0, 0, 0, 0};
+  dw_window g = {0, 0, 0, 0, 0, 0};
   if (ky1 > ky0 && kx1 > kx0) {
-    g.ny = ky1 - ky0, g.nx = kx1 - kx0;
+    g.ny = ky1 - ky0, g.nx = kx1 - kx0, g.ky0 = ky0, g.kx0 = kx0;
     g.x_at = ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky0) * in.w + in_x0 + a->dilation_w * kx0) * in.c;
     g.w_at = (ptrdiff_t)(ky0 * fl.w + kx0) * in.c;
   }
@@ -304,16 +321,28 @@ static void dw_channel(const tg_conv_args *a, const tg_quant_args *q, const int8
   }
 }
 
-/* The columns [lo, hi) whose whole window row lies in the image: their pixels share one
- * tap rectangle per output row, and run as one call. */
-static void dw_interior_columns(const tg_conv_args *a, int32_t *lo, int32_t *hi) {
-  const int32_t s = a->stride_w, last_tap = (a->filter.w - 1) * a->dilation_w;
-  int32_t l = a->pad_w > 0 ? (a->pad_w + s - 1) / s : 0;
-  const int32_t span = a->input.w - 1 - last_tap + a->pad_w; /* ox * s <= span */
-  int32_t h = span >= 0 ? span / s + 1 : 0;
-  h = h < a->output.w ? h : a->output.w;
-  l = l < h ? l : h;
-  *lo = l, *hi = h;
+/* The output positions [lo, hi) of one dimension whose whole window lies in the input:
+ * their pixels share one tap rectangle, so a column's interior rows run as one call. */
+static void dw_interior(int32_t in_size, int32_t out_size, int32_t k, int32_t stride, int32_t dilation, int32_t pad,
+                        int32_t *lo, int32_t *hi) {
+  const int32_t span = in_size - 1 - (k - 1) * dilation + pad; /* o * stride <= span */
+  int32_t h = span >= 0 ? span / stride + 1 : 0, l = pad > 0 ? (pad + stride - 1) / stride : 0;
+  h = h < out_size ? h : out_size;
+  *lo = l < h ? l : h, *hi = h;
+}
+
+/* The group's 3x3 weights sign-extended into its three tables (dw_run). */
+static void dw_fill_tables(const int8_t *filter, int32_t c, dw_tables t) {
+  memset(t, 0, sizeof(dw_tables));
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    for (int32_t kx = 0; kx < 3; ++kx) {
+      const int32_t w4 = tg_read_s8x4(filter + (ky * 3 + kx) * c);
+      const int32_t even = tg_sxtb16(w4), odd = tg_sxtb16_ror8(w4);
+      t[DW_TAB_FULL][ky][kx][0] = even, t[DW_TAB_FULL][ky][kx][1] = odd;
+      if (kx > 0) t[DW_TAB_LEFT][ky][kx - 1][0] = even, t[DW_TAB_LEFT][ky][kx - 1][1] = odd;
+      if (kx < 2) t[DW_TAB_RIGHT][ky][kx + 1][0] = even, t[DW_TAB_RIGHT][ky][kx + 1][1] = odd;
+    }
+  }
 }
 
 tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q, const int8_t *input,
@@ -324,8 +353,11 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
   }
   const tg_dims4 in = a->input, out = a->output;
   const int32_t c = in.c;
-  int32_t col_lo, col_hi;
-  dw_interior_columns(a, &col_lo, &col_hi);
+  int32_t row_lo, row_hi;
+  dw_interior(in.h, out.h, a->filter.h, a->stride_h, a->dilation_h, a->pad_h, &row_lo, &row_hi);
+  /* the table way's conditions (dw_run) */
+  const int tables = a->filter.h == 3 && a->filter.w == 3 && a->dilation_w == 1 && in.w >= 3;
+  dw_tables tab;
   dw_run r;
   memset(&r, 0, sizeof(r));
   r.c = c;
@@ -337,28 +369,34 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
   r.out_offset = q->output_offset;
   r.min4 = (uint32_t)(uint8_t)q->act_min * 0x01010101u;
   r.max4 = (uint32_t)(uint8_t)q->act_max * 0x01010101u;
-  const int unrolled = a->filter.h == 3 && a->filter.w == 3 && a->dilation_w == 1;
+  r.o_step = out.w * c; /* runs go down a column */
   int32_t ch = 0;
   for (; ch + 4 <= c; ch += 4) {
     if (!dw_group(&r, q, bias, ch)) {
       for (int32_t k = 0; k < 4; ++k) dw_channel(a, q, input, filter, bias, ch + k, output);
       continue;
     }
+    if (tables) dw_fill_tables(filter + ch, c, tab);
     for (int32_t b = 0; b < in.n; ++b) {
-      for (int32_t oy = 0; oy < out.h; ++oy) {
-        for (int32_t ox = 0; ox < out.w;) {
-          /* the interior columns in one run, each other pixel alone */
-          const int32_t end = ox >= col_lo && ox < col_hi ? col_hi : ox + 1;
+      for (int32_t ox = 0; ox < out.w; ++ox) {
+        for (int32_t oy = 0; oy < out.h;) {
+          /* the interior rows in one run, each other pixel alone */
+          const int32_t end = oy >= row_lo && oy < row_hi ? row_hi : oy + 1;
           const dw_window g = dw_window_of(a, b, oy, ox);
+          r.table = tables && g.nx >= 2;
           r.x = input + g.x_at + ch;
           r.w = filter + g.w_at + ch;
+          if (r.table) {
+            const int32_t which = g.nx == 3 ? DW_TAB_FULL : g.kx0 == 1 ? DW_TAB_LEFT : DW_TAB_RIGHT;
+            r.w = tab[which][g.ky0];
+            r.x -= which == DW_TAB_RIGHT ? c : 0; /* the table's first column is one tap left */
+          }
           r.o = output + ((ptrdiff_t)(b * out.h + oy) * out.w + ox) * c + ch;
-          r.n = end - ox;
-          r.x_step = g.ny > 0 ? a->stride_w * c : 0; /* nothing is read when ny = 0 */
+          r.n = end - oy;
+          r.x_step = g.ny > 0 ? a->stride_h * in.w * c : 0; /* nothing is read when ny = 0 */
           r.ny = g.ny, r.nx = g.nx;
-          r.full_3x3 = unrolled && g.ny == 3 && g.nx == 3;
           dw_run_4ch(&r);
-          ox = end;
+          oy = end;
         }
       }
     }
