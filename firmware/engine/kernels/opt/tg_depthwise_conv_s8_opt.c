@@ -71,27 +71,27 @@ typedef struct {
  * The assembly reads the fields at these byte offsets (32-bit pointers; _Static_assert). */
 typedef struct {
   const int8_t *x;    /* 0 */
-  int8_t *o;          /* 4 */
-  int32_t n;          /* 8: pixels in the run, >= 1 */
-  int32_t x_step;     /* 12 */
-  int32_t o_step;     /* 16 */
-  const void *w;      /* 20 */
-  int32_t ny;         /* 24 */
-  int32_t nx;         /* 28 */
-  int32_t x_col;      /* 32 */
-  int32_t x_row;      /* 36 */
-  int32_t w_row;      /* 40 */
-  int32_t offset2;    /* 44: the input offset in both 16-bit lanes */
-  int32_t table;      /* 48: 1 for the table way */
-  int32_t out_offset; /* 52 */
-  uint32_t min4;      /* 56: act_min in each byte */
-  uint32_t max4;      /* 60 */
-  int32_t bias[4];    /* 64 */
-  dw_chan ch[4];      /* 80 */
-  const int8_t *row_x; /* 144: scratch of the raw row loop */
-  const int8_t *row_w; /* 148 */
-  int32_t rows;       /* 152 */
-  int32_t c;          /* 156: channels, the tap step */
+  const void *w;      /* 4 */
+  int32_t c;          /* 8: channels, the tap step */
+  int32_t x_row;      /* 12 */
+  int32_t bias[4];    /* 16 */
+  int32_t offset2;    /* 32: the input offset in both 16-bit lanes */
+  int32_t ny;         /* 36 */
+  int32_t table;      /* 40: 1 for the table way */
+  int8_t *o;          /* 44 */
+  int32_t n;          /* 48: pixels in the run, >= 1 */
+  int32_t x_step;     /* 52 */
+  int32_t o_step;     /* 56 */
+  int32_t nx;         /* 60 */
+  int32_t x_col;      /* 64 */
+  int32_t w_row;      /* 68 */
+  int32_t out_offset; /* 72 */
+  uint32_t min4;      /* 76: act_min in each byte */
+  uint32_t max4;      /* 80 */
+  dw_chan ch[4];      /* 84 */
+  const int8_t *row_x; /* 148: scratch of the raw row loop */
+  const int8_t *row_w; /* 152 */
+  int32_t rows;       /* 156 */
 } dw_run;
 
 /* The sign-extended weights of a group: [table][row][tap][lanes 0,2 | lanes 1,3]. */
@@ -99,9 +99,10 @@ enum { DW_TAB_FULL = 0, DW_TAB_LEFT = 1, DW_TAB_RIGHT = 2 };
 typedef int32_t dw_tables[3][3][3][2];
 
 #if TG_SIMD_DSP
-_Static_assert(offsetof(dw_run, w) == 20 && offsetof(dw_run, x_col) == 32 && offsetof(dw_run, offset2) == 44 &&
-                   offsetof(dw_run, out_offset) == 52 && offsetof(dw_run, bias) == 64 && offsetof(dw_run, ch) == 80 &&
-                   offsetof(dw_run, rows) == 152 && offsetof(dw_run, c) == 156 && sizeof(dw_chan) == 16,
+_Static_assert(offsetof(dw_run, x_row) == 12 && offsetof(dw_run, bias) == 16 && offsetof(dw_run, table) == 40 &&
+                   offsetof(dw_run, o) == 44 && offsetof(dw_run, o_step) == 56 && offsetof(dw_run, w_row) == 68 &&
+                   offsetof(dw_run, max4) == 80 && offsetof(dw_run, ch) == 84 && offsetof(dw_run, rows) == 156 &&
+                   sizeof(dw_chan) == 16,
                "dw_run layout");
 #define TG_UNUSED __attribute__((unused))
 /* In assembly (gcc -Os spills the 14 live values of a tap). Registers in the taps: r0 x,
@@ -131,22 +132,41 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "ssat \\acc, #8, \\acc\n"
       ".endm\n"
       "push {r0, r4-r11, lr}\n"
-      "1:\n" /* a pixel */
+      "1:\n" /* a pixel: x, w, c, x_row, the 4 biases, offset2, ny, table */
       "ldr lr, [sp]\n"
-      "add r12, lr, #64\n"
-      "ldm r12, {r4-r7}\n" /* bias */
-      "ldr r0, [lr, #0]\n"
-      "ldr r1, [lr, #20]\n"
-      "ldr r8, [lr, #44]\n"
-      "ldr r2, [lr, #156]\n" /* c */
-      "ldr r3, [lr, #36]\n"  /* x_row */
-      "ldr r10, [lr, #48]\n"
-      "ldr r9, [lr, #24]\n" /* ny */
-      "cmp r9, #0\n"
-      "beq 5f\n"
+      "ldm lr, {r0-r10}\n"
       "cmp r10, #0\n"
-      "beq 2f\n"
-      "6:\n" /* a table row */
+      "bne 6f\n"
+      "cmp r9, #0\n" /* raw weights: rows x taps */
+      "beq 5f\n"
+      "str r9, [lr, #156]\n"
+      "ldr r3, [lr, #64]\n" /* x_col; r2 = c steps the weights */
+      "3:\n"
+      "ldr lr, [sp]\n"
+      "strd r0, r1, [lr, #148]\n"
+      "ldr r9, [lr, #60]\n" /* nx */
+      "4:\n"
+      "ldr r10, [r0]\n"
+      "ldr r12, [r1]\n"
+      "add r0, r0, r3\n"
+      "add r1, r1, r2\n"
+      "sxtb16 lr, r12, ror #8\n"
+      "sxtb16 r12, r12\n"
+      "DW_MAC\n"
+      "subs r9, r9, #1\n"
+      "bne 4b\n"
+      "ldr lr, [sp]\n"
+      "ldrd r0, r1, [lr, #148]\n"
+      "ldr r10, [lr, #12]\n"
+      "add r0, r0, r10\n" /* next row */
+      "ldr r10, [lr, #68]\n"
+      "add r1, r1, r10\n"
+      "ldr r10, [lr, #156]\n"
+      "subs r10, r10, #1\n"
+      "str r10, [lr, #156]\n"
+      "bne 3b\n"
+      "b 5f\n"
+      "6:\n" /* a table row (ny >= 1) */
       "ldr r10, [r0]\n"
       "ldrd r12, lr, [r1]\n"
       "DW_MAC\n"
@@ -160,39 +180,10 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "add r1, r1, #24\n"
       "subs r9, r9, #1\n"
       "bne 6b\n"
-      "b 5f\n"
-      "2:\n" /* raw weights: rows x taps */
-      "str r9, [lr, #152]\n"
-      "ldr r3, [lr, #32]\n" /* x_col; r2 = c steps the weights */
-      "3:\n"
-      "ldr lr, [sp]\n"
-      "str r0, [lr, #144]\n"
-      "str r1, [lr, #148]\n"
-      "ldr r9, [lr, #28]\n" /* nx */
-      "4:\n"
-      "ldr r10, [r0]\n"
-      "ldr r12, [r1]\n"
-      "add r0, r0, r3\n"
-      "add r1, r1, r2\n"
-      "sxtb16 lr, r12, ror #8\n"
-      "sxtb16 r12, r12\n"
-      "DW_MAC\n"
-      "subs r9, r9, #1\n"
-      "bne 4b\n"
-      "ldr lr, [sp]\n"
-      "ldrd r0, r1, [lr, #144]\n"
-      "ldr r10, [lr, #36]\n"
-      "add r0, r0, r10\n" /* next row */
-      "ldr r10, [lr, #40]\n"
-      "add r1, r1, r10\n"
-      "ldr r10, [lr, #152]\n"
-      "subs r10, r10, #1\n"
-      "str r10, [lr, #152]\n"
-      "bne 3b\n"
       "5:\n" /* requantize, pack, clamp, store */
       "ldr lr, [sp]\n"
-      "add r12, lr, #80\n"
-      "ldr r8, [lr, #52]\n"
+      "add r12, lr, #84\n"
+      "ldr r8, [lr, #72]\n"
       "DW_REQ r4\n"
       "DW_REQ r5\n"
       "DW_REQ r6\n"
@@ -200,17 +191,20 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "bfi r4, r5, #8, #8\n"
       "bfi r4, r6, #16, #8\n"
       "bfi r4, r7, #24, #8\n"
-      "ldrd r0, r1, [lr, #56]\n"
+      "ldrd r0, r1, [lr, #76]\n"
       "ssub8 r9, r4, r0\n" /* GE where out >= act_min */
       "sel r4, r4, r0\n"
       "ssub8 r9, r1, r4\n" /* GE where out <= act_max */
       "sel r4, r4, r1\n"
-      "ldm lr, {r0, r1, r2, r3, r5}\n" /* x, o, n, x_step, o_step */
+      "add r12, lr, #44\n"
+      "ldm r12, {r1, r2, r3, r5}\n" /* o, n, x_step, o_step */
+      "ldr r0, [lr]\n"
       "str r4, [r1]\n"
       "add r0, r0, r3\n"
       "add r1, r1, r5\n"
       "subs r2, r2, #1\n"
-      "stm lr, {r0, r1, r2}\n"
+      "str r0, [lr]\n"
+      "stm r12, {r1, r2}\n"
       "bne 1b\n"
       "pop {r0, r4-r11, pc}\n"
       ".purgem DW_MAC\n"
