@@ -322,6 +322,57 @@ static void test_depthwise_fast_paths(void) {
   TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt(&m, &qc.q, g_in, g_w, NULL, g_opt), TG_ERR_ARG);
 }
 
+/* The multiplier-1 kernel's specialised shapes: 3x3 windows (the sign-extended weight
+ * tables and their shifted left / right columns, runs down the interior rows), inputs
+ * 1 to 7 wide and high so that padding cuts every edge and corner, strides 1 and 2,
+ * dilations (dilation_w 2 takes the raw taps), channel counts that are and are not
+ * multiples of 4, and requantizations over the whole range: biases anywhere in int32
+ * (sums that wrap), shifts from -31 to -1 (the one-SMLAL requantization) and groups with
+ * a shift >= 0 (which run one channel at a time). */
+static void test_depthwise_3x3_runs(void) {
+  static quant_case qc;
+  static const int32_t kChannels[] = {1, 2, 3, 4, 5, 7, 8, 12, 13, 16, 64};
+  int tables = 0;
+  for (int iter = 0; iter < 500; ++iter) {
+    tg_conv_args a;
+    memset(&a, 0, sizeof(a));
+    a.input.c = kChannels[iter % (int)(sizeof(kChannels) / sizeof(kChannels[0]))];
+    a.input.n = a.input.c >= 16 ? 1 : rnd_in(1, 2);
+    a.input.h = rnd_in(1, 7);
+    a.input.w = rnd_in(1, 7);
+    a.filter = (tg_dims4){1, 3, 3, a.input.c};
+    a.stride_h = rnd_in(1, 2);
+    a.stride_w = rnd_in(1, 2);
+    a.dilation_h = rnd_in(1, 2);
+    a.dilation_w = iter % 5 == 0 ? 2 : 1;
+    a.depth_multiplier = 1;
+    const int32_t padding = iter % 4 == 3; /* mostly SAME */
+    a.output = (tg_dims4){a.input.n, tg_conv_out_size(padding, a.input.h, 3, a.stride_h, a.dilation_h),
+                          tg_conv_out_size(padding, a.input.w, 3, a.stride_w, a.dilation_w), a.input.c};
+    if (a.output.h == 0 || a.output.w == 0) continue;
+    a.pad_h = tg_conv_padding(a.stride_h, a.dilation_h, a.input.h, 3, a.output.h);
+    a.pad_w = tg_conv_padding(a.stride_w, a.dilation_w, a.input.w, 3, a.output.w);
+    const int mode = iter % 11 == 0 ? 1 : iter % 13 == 0 ? 2 : 0;
+    fill(g_in, elems(a.input), mode);
+    fill(g_w, 9 * a.input.c, mode);
+    make_quant(&qc, a.input.c, 1, rnd_in(-128, 127));
+    for (int32_t c = 0; c < a.input.c; ++c) {
+      qc.shift[c] = (int8_t)(iter % 9 == 0 ? rnd_in(-3, 2) : rnd_in(-31, -1));
+      if (iter % 3 == 0) qc.bias[c] = rnd_word();
+    }
+    if (iter % 7 == 0) qc.bias[0] = INT32_MAX, qc.bias[a.input.c - 1] = INT32_MIN;
+    const int32_t *bias = iter % 10 != 9 ? qc.bias : NULL;
+    TG_CHECK_EQ_INT(tg_depthwise_conv_s8(&a, &qc.q, g_in, g_w, bias, g_ref), TG_OK);
+    memset(g_opt, 0x5A, sizeof(g_opt));
+    TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt_path(&a), a.input.c == 1 ? TG_DW_OPT_AS_CONV : TG_DW_OPT_MULT1);
+    if (a.input.c == 1) continue; /* one channel: the conv path, tested above */
+    TG_CHECK_EQ_INT(tg_depthwise_conv_s8_opt(&a, &qc.q, g_in, g_w, bias, g_opt), TG_OK);
+    check_bytes(g_opt, g_ref, elems(a.output), "depthwise 3x3", iter);
+    tables += a.dilation_w == 1 && a.input.w >= 3 && a.input.c >= 4;
+  }
+  TG_CHECK(tables > 100);
+}
+
 static void test_fully_connected_fast_path(void) {
   static quant_case qc;
   for (int iter = 0; iter < 400; ++iter) {
@@ -505,6 +556,7 @@ int main(void) {
   TG_RUN(test_requant_equals_reference);
   TG_RUN(test_conv_fast_paths);
   TG_RUN(test_depthwise_fast_paths);
+  TG_RUN(test_depthwise_3x3_runs);
   TG_RUN(test_fully_connected_fast_path);
   return tg_test_summary("opt kernels");
 }
