@@ -108,7 +108,7 @@ _Static_assert(offsetof(dw_run, x_row) == 12 && offsetof(dw_run, bias) == 16 && 
 /* In assembly (gcc -Os spills the 14 live values of a tap). Registers in the taps: r0 x,
  * r1 w, r4-r7 the 4 sums, r8 offset2, r10/r11 the inputs (SXTAB16 adds the offset to
  * lanes 0,2 / 1,3), r12/lr the weights. A table tap: LDR, LDRD, 2 SXTAB16, 4 SMLAxy (8
- * instructions; a row of 3 taps 28); a raw tap adds 2 SXTB16 and the pointer steps (14).
+ * instructions; a row of 3 taps 27); a raw tap adds 2 SXTB16 and the pointer steps (14).
  * DW_REQ requantizes one sum (dw_chan above) in 8 instructions; the 4 results are packed
  * into a word and clamped with SSUB8 / SEL, then stored with one STR. */
 __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
@@ -168,16 +168,15 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "b 5f\n"
       "6:\n" /* a table row (ny >= 1) */
       "ldr r10, [r0]\n"
-      "ldrd r12, lr, [r1]\n"
+      "ldrd r12, lr, [r1], #8\n" /* the table row steps w by 24 */
       "DW_MAC\n"
       "ldr r10, [r0, r2]\n"
-      "ldrd r12, lr, [r1, #8]\n"
+      "ldrd r12, lr, [r1], #8\n"
       "DW_MAC\n"
       "ldr r10, [r0, r2, lsl #1]\n"
-      "ldrd r12, lr, [r1, #16]\n"
+      "ldrd r12, lr, [r1], #8\n"
       "DW_MAC\n"
       "add r0, r0, r3\n"
-      "add r1, r1, #24\n"
       "subs r9, r9, #1\n"
       "bne 6b\n"
       "5:\n" /* requantize, pack, clamp, store */
@@ -267,26 +266,26 @@ static int dw_group(dw_run *r, const tg_quant_args *q, const int32_t *bias, int3
   return 1;
 }
 
-/* The taps of output pixel (oy, ox) of batch b that lie in the image: ny rows x nx taps
- * from tap (ky0, kx0), at input element x_at and weight w_at (ny = 0 when none: nothing
- * is read). */
+/* Along one dimension, the taps of output position o that lie in the input: n taps from
+ * tap k0, the first at input position at (n = 0 when none). */
 typedef struct {
-  int32_t ny, nx, ky0, kx0;
-  ptrdiff_t x_at, w_at;
-} dw_window;
+  int32_t k0, n, at;
+} dw_span;
 
-static dw_window dw_window_of(const tg_conv_args *a, int32_t b, int32_t oy, int32_t ox) {
-  const tg_dims4 in = a->input, fl = a->filter;
-  const int32_t in_y0 = oy * a->stride_h - a->pad_h, in_x0 = ox * a->stride_w - a->pad_w;
-  const int32_t ky0 = tg_first_tap(in_y0, a->dilation_h), ky1 = tg_end_tap(in_y0, a->dilation_h, in.h, fl.h);
-  const int32_t kx0 = tg_first_tap(in_x0, a->dilation_w), kx1 = tg_end_tap(in_x0, a->dilation_w, in.w, fl.w);
-  dw_window g = {0, 0, 0, 0, 0, 0};
-  if (ky1 > ky0 && kx1 > kx0) {
-    g.ny = ky1 - ky0, g.nx = kx1 - kx0, g.ky0 = ky0, g.kx0 = kx0;
-    g.x_at = ((ptrdiff_t)(b * in.h + in_y0 + a->dilation_h * ky0) * in.w + in_x0 + a->dilation_w * kx0) * in.c;
-    g.w_at = (ptrdiff_t)(ky0 * fl.w + kx0) * in.c;
-  }
-  return g;
+static dw_span dw_span_of(int32_t o, int32_t stride, int32_t pad, int32_t dilation, int32_t in_size, int32_t k) {
+  const int32_t origin = o * stride - pad;
+  const int32_t k0 = tg_first_tap(origin, dilation), k1 = tg_end_tap(origin, dilation, in_size, k);
+  dw_span s = {0, 0, 0};
+  if (k1 > k0) s.k0 = k0, s.n = k1 - k0, s.at = origin + dilation * k0;
+  return s;
+}
+
+static dw_span dw_row(const tg_conv_args *a, int32_t oy) {
+  return dw_span_of(oy, a->stride_h, a->pad_h, a->dilation_h, a->input.h, a->filter.h);
+}
+
+static dw_span dw_col(const tg_conv_args *a, int32_t ox) {
+  return dw_span_of(ox, a->stride_w, a->pad_w, a->dilation_w, a->input.w, a->filter.w);
 }
 
 /* One channel over every pixel, one product at a time: the last c % 4 channels and the
@@ -301,11 +300,13 @@ static void dw_channel(const tg_conv_args *a, const tg_quant_args *q, const int8
   for (int32_t b = 0; b < a->input.n; ++b) {
     for (int32_t oy = 0; oy < a->output.h; ++oy) {
       for (int32_t ox = 0; ox < a->output.w; ++ox, o += c) {
-        const dw_window g = dw_window_of(a, b, oy, ox);
-        const int8_t *x = input + g.x_at + ch, *w = filter + g.w_at + ch;
+        const dw_span sy = dw_row(a, oy), sx = dw_col(a, ox);
+        const int32_t ny = sx.n > 0 ? sy.n : 0;
+        const int8_t *x = input + ((ptrdiff_t)(b * a->input.h + sy.at) * a->input.w + sx.at) * c + ch;
+        const int8_t *w = filter + (sy.k0 * a->filter.w + sx.k0) * c + ch;
         uint32_t acc = bias != NULL ? (uint32_t)bias[ch] : 0u;
-        for (int32_t ky = 0; ky < g.ny; ++ky) {
-          for (int32_t kx = 0; kx < g.nx; ++kx) {
+        for (int32_t ky = 0; ky < ny; ++ky) {
+          for (int32_t kx = 0; kx < sx.n; ++kx) {
             acc += (uint32_t)((x[ky * x_row + kx * x_col] + q->input_offset) * w[ky * w_row + kx * c]);
           }
         }
@@ -373,22 +374,22 @@ tg_status tg_depthwise_conv_s8_opt(const tg_conv_args *a, const tg_quant_args *q
     if (tables) dw_fill_tables(filter + ch, c, tab);
     for (int32_t b = 0; b < in.n; ++b) {
       for (int32_t ox = 0; ox < out.w; ++ox) {
+        const dw_span sx = dw_col(a, ox);
+        const int col_table = tables && sx.n >= 2;
+        const int32_t which = sx.n == 3 ? DW_TAB_FULL : sx.k0 == 1 ? DW_TAB_LEFT : DW_TAB_RIGHT;
+        /* the table's first column is one tap left of a window missing its right column */
+        const int32_t x_col0 = col_table && which == DW_TAB_RIGHT ? sx.at - 1 : sx.at;
         for (int32_t oy = 0; oy < out.h;) {
           /* the interior rows in one run, each other pixel alone */
           const int32_t end = oy >= row_lo && oy < row_hi ? row_hi : oy + 1;
-          const dw_window g = dw_window_of(a, b, oy, ox);
-          r.table = tables && g.nx >= 2;
-          r.x = input + g.x_at + ch;
-          r.w = filter + g.w_at + ch;
-          if (r.table) {
-            const int32_t which = g.nx == 3 ? DW_TAB_FULL : g.kx0 == 1 ? DW_TAB_LEFT : DW_TAB_RIGHT;
-            r.w = tab[which][g.ky0];
-            r.x -= which == DW_TAB_RIGHT ? c : 0; /* the table's first column is one tap left */
-          }
+          const dw_span sy = dw_row(a, oy);
+          r.ny = sx.n > 0 ? sy.n : 0, r.nx = sx.n;
+          r.table = col_table && r.ny > 0; /* the table way needs a row */
+          r.x = input + ((ptrdiff_t)(b * in.h + sy.at) * in.w + x_col0) * c + ch;
+          r.w = r.table ? (const void *)tab[which][sy.k0] : filter + (sy.k0 * a->filter.w + sx.k0) * c + ch;
           r.o = output + ((ptrdiff_t)(b * out.h + oy) * out.w + ox) * c + ch;
           r.n = end - oy;
-          r.x_step = g.ny > 0 ? a->stride_h * in.w * c : 0; /* nothing is read when ny = 0 */
-          r.ny = g.ny, r.nx = g.nx;
+          r.x_step = r.ny > 0 ? a->stride_h * in.w * c : 0; /* nothing is read when ny = 0 */
           dw_run_4ch(&r);
           oy = end;
         }
