@@ -1,15 +1,14 @@
 /* DEPTHWISE_CONV_2D int8 fast paths (tg_kernels_opt.h).
  * TG_DW_OPT_MULT1: with depth multiplier 1, output channel c reads input channel c only,
  * and in NHWC both are contiguous: 4 channels per step. The loop runs channel group by
- * channel group (4 channels), then over the pixels, so each group's bias and
- * requantization constants are worked out once per layer, not once per pixel. Per tap,
- * one word of 4 inputs and one of 4 weights; SXTAB16 sign-extends lanes 0,2 (or 1,3)
- * and adds the input offset in the same instruction; SMLABB / SMLATT accumulate each
- * channel's product. Out-of-image taps are skipped (their tap range is computed once per
- * run of pixels that share it), as in the reference. The interior columns of a row (the
- * whole window in the image) run as one call. Requantization, offset, clamp and the store
- * of the 4 outputs happen in the same call (dw_requant: one SMLAL per channel, the 4
- * clamps on the packed bytes).
+ * channel group (4 channels), then down each output column, so each group's biases,
+ * requantization constants and (3x3) sign-extended weights are worked out once per
+ * layer, not once per pixel. Per tap, one word of 4 inputs; SXTAB16 sign-extends lanes
+ * 0,2 (or 1,3) and adds the input offset in the same instruction; SMLABB / SMLATT
+ * accumulate each channel's product. Out-of-image taps are skipped (their range is
+ * computed once per run of pixels that share it), as in the reference; the interior rows
+ * of a column run as one call of the assembly, which also requantizes (one SMLAL per
+ * channel), clamps the 4 packed outputs and stores them with one STR.
  * TG_DW_OPT_AS_CONV: one input channel and M multipliers is a conv with M filters of one
  * channel; the operator transposes the filter once in prepare and runs tg_conv_s8_opt. */
 #include <stddef.h>
@@ -68,7 +67,8 @@ typedef struct {
  *   zero weights add nothing.
  * - raw: w points at the weight of the first in-image tap; x_col / x_row step one tap right
  *   / one row down (the weights: c / w_row).
- * The assembly reads the fields at these byte offsets (32-bit pointers; _Static_assert). */
+ * The assembly reads the fields at these byte offsets (32-bit pointers; _Static_assert);
+ * the first eleven, one LDM per pixel into r0-r10, in that order. */
 typedef struct {
   const int8_t *x;    /* 0 */
   const void *w;      /* 4 */
