@@ -67,9 +67,13 @@ typedef struct {
  *   zero weights add nothing.
  * - raw: w points at the weight of the first in-image tap; x_col / x_row step one tap right
  *   / one row down (the weights: c / w_row).
- * The assembly reads the fields at these byte offsets (32-bit pointers; _Static_assert);
- * the first eleven, one LDM per pixel into r0-r10, in that order. */
+ * The assembly reads the fields at these byte offsets from &x (32-bit pointers;
+ * _Static_assert): x to table, one LDM per pixel into r0-r10, in that order. */
 typedef struct {
+  int8_t *o;          /* -16 */
+  int32_t n;          /* -12: pixels in the run, >= 1 */
+  int32_t x_step;     /* -8 */
+  int32_t o_step;     /* -4 */
   const int8_t *x;    /* 0 */
   const void *w;      /* 4 */
   int32_t c;          /* 8: channels, the tap step */
@@ -78,20 +82,16 @@ typedef struct {
   int32_t offset2;    /* 32: the input offset in both 16-bit lanes */
   int32_t ny;         /* 36 */
   int32_t table;      /* 40: 1 for the table way */
-  int8_t *o;          /* 44 */
-  int32_t n;          /* 48: pixels in the run, >= 1 */
-  int32_t x_step;     /* 52 */
-  int32_t o_step;     /* 56 */
-  int32_t nx;         /* 60 */
-  int32_t x_col;      /* 64 */
-  int32_t w_row;      /* 68 */
-  int32_t out_offset; /* 72 */
-  uint32_t min4;      /* 76: act_min in each byte */
-  uint32_t max4;      /* 80 */
-  dw_chan ch[4];      /* 84 */
-  const int8_t *row_x; /* 148: scratch of the raw row loop */
-  const int8_t *row_w; /* 152 */
-  int32_t rows;       /* 156 */
+  int32_t nx;         /* 44 */
+  int32_t x_col;      /* 48 */
+  int32_t w_row;      /* 52 */
+  int32_t out_offset; /* 56 */
+  uint32_t min4;      /* 60: act_min in each byte */
+  uint32_t max4;      /* 64 */
+  dw_chan ch[4];      /* 68 */
+  const int8_t *row_x; /* 132: scratch of the raw row loop */
+  const int8_t *row_w; /* 136 */
+  int32_t rows;       /* 140 */
 } dw_run;
 
 /* The sign-extended weights of a group: [table][row][tap][lanes 0,2 | lanes 1,3]. */
@@ -99,10 +99,10 @@ enum { DW_TAB_FULL = 0, DW_TAB_LEFT = 1, DW_TAB_RIGHT = 2 };
 typedef int32_t dw_tables[3][3][3][2];
 
 #if TG_SIMD_DSP
-_Static_assert(offsetof(dw_run, x_row) == 12 && offsetof(dw_run, bias) == 16 && offsetof(dw_run, table) == 40 &&
-                   offsetof(dw_run, o) == 44 && offsetof(dw_run, o_step) == 56 && offsetof(dw_run, w_row) == 68 &&
-                   offsetof(dw_run, max4) == 80 && offsetof(dw_run, ch) == 84 && offsetof(dw_run, rows) == 156 &&
-                   sizeof(dw_chan) == 16,
+#define DW_AT(f) ((int)offsetof(dw_run, f) - (int)offsetof(dw_run, x))
+_Static_assert(DW_AT(o) == -16 && DW_AT(o_step) == -4 && DW_AT(x_row) == 12 && DW_AT(bias) == 16 && DW_AT(table) == 40 &&
+                   DW_AT(nx) == 44 && DW_AT(w_row) == 52 && DW_AT(out_offset) == 56 && DW_AT(max4) == 64 &&
+                   DW_AT(ch) == 68 && DW_AT(row_x) == 132 && DW_AT(rows) == 140 && sizeof(dw_chan) == 16,
                "dw_run layout");
 #define TG_UNUSED __attribute__((unused))
 /* In assembly (gcc -Os spills the 14 live values of a tap). Registers in the taps: r0 x,
@@ -131,20 +131,21 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "add \\acc, \\acc, r8\n"
       "ssat \\acc, #8, \\acc\n"
       ".endm\n"
+      "add r0, r0, #16\n" /* &x: the offsets below */
       "push {r0, r4-r11, lr}\n"
+      "mov lr, r0\n"
       "1:\n" /* a pixel: x, w, c, x_row, the 4 biases, offset2, ny, table */
-      "ldr lr, [sp]\n"
       "ldm lr, {r0-r10}\n"
       "cmp r10, #0\n"
       "bne 6f\n"
       "cmp r9, #0\n" /* raw weights: rows x taps */
       "beq 5f\n"
-      "str r9, [lr, #156]\n"
-      "ldr r3, [lr, #64]\n" /* x_col; r2 = c steps the weights */
+      "str r9, [lr, #140]\n"
+      "ldr r3, [lr, #48]\n" /* x_col; r2 = c steps the weights */
       "3:\n"
       "ldr lr, [sp]\n"
-      "strd r0, r1, [lr, #148]\n"
-      "ldr r9, [lr, #60]\n" /* nx */
+      "strd r0, r1, [lr, #132]\n"
+      "ldr r9, [lr, #44]\n" /* nx */
       "4:\n"
       "ldr r10, [r0]\n"
       "ldr r12, [r1]\n"
@@ -156,14 +157,14 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "subs r9, r9, #1\n"
       "bne 4b\n"
       "ldr lr, [sp]\n"
-      "ldrd r0, r1, [lr, #148]\n"
+      "ldrd r0, r1, [lr, #132]\n"
       "ldr r10, [lr, #12]\n"
       "add r0, r0, r10\n" /* next row */
-      "ldr r10, [lr, #68]\n"
+      "ldr r10, [lr, #52]\n"
       "add r1, r1, r10\n"
-      "ldr r10, [lr, #156]\n"
+      "ldr r10, [lr, #140]\n"
       "subs r10, r10, #1\n"
-      "str r10, [lr, #156]\n"
+      "str r10, [lr, #140]\n"
       "bne 3b\n"
       "b 5f\n"
       "6:\n" /* a table row (ny >= 1) */
@@ -181,8 +182,8 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "bne 6b\n"
       "5:\n" /* requantize, pack, clamp, store */
       "ldr lr, [sp]\n"
-      "add r12, lr, #84\n"
-      "ldr r8, [lr, #72]\n"
+      "add r12, lr, #68\n"
+      "ldr r8, [lr, #56]\n"
       "DW_REQ r4\n"
       "DW_REQ r5\n"
       "DW_REQ r6\n"
@@ -190,20 +191,19 @@ __attribute__((naked, noinline)) static void dw_run_4ch(TG_UNUSED dw_run *r) {
       "bfi r4, r5, #8, #8\n"
       "bfi r4, r6, #16, #8\n"
       "bfi r4, r7, #24, #8\n"
-      "ldrd r0, r1, [lr, #76]\n"
+      "ldrd r0, r1, [lr, #60]\n"
       "ssub8 r9, r4, r0\n" /* GE where out >= act_min */
       "sel r4, r4, r0\n"
       "ssub8 r9, r1, r4\n" /* GE where out <= act_max */
       "sel r4, r4, r1\n"
-      "add r12, lr, #44\n"
-      "ldm r12, {r1, r2, r3, r5}\n" /* o, n, x_step, o_step */
+      "ldmdb lr, {r1, r2, r3, r5}\n" /* o, n, x_step, o_step */
       "ldr r0, [lr]\n"
       "str r4, [r1]\n"
       "add r0, r0, r3\n"
       "add r1, r1, r5\n"
       "subs r2, r2, #1\n"
       "str r0, [lr]\n"
-      "stm r12, {r1, r2}\n"
+      "stmdb lr, {r1, r2, r3, r5}\n"
       "bne 1b\n"
       "pop {r0, r4-r11, pc}\n"
       ".purgem DW_MAC\n"
