@@ -7,7 +7,6 @@
 #include "tg_kernels_opt.h"
 #endif
 
-enum { kInput = 0, kFilter = 1, kBias = 2 };
 /* Conv2DOptions field ids (schema.fbs). */
 enum { kOptPadding = 0, kOptStrideW = 1, kOptStrideH = 2, kOptActivation = 3, kOptDilationW = 4, kOptDilationH = 5 };
 #define TG_BUILTIN_CONV_2D 3
@@ -71,27 +70,12 @@ static tg_status conv_eval_s8_opt(tg_ctx *ctx, const tg_node *node, const conv_d
 #endif
 
 static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
-  tg_tensor *input, *filter, *bias, *output;
-  tg_status s;
-  if ((s = tg_op_input(ctx, node, kInput, "input", 0, &input)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kFilter, "filter", 0, &filter)) != TG_OK) return s;
-  if ((s = tg_op_input(ctx, node, kBias, "bias", 1, &bias)) != TG_OK) return s;
-  if ((s = tg_op_output(ctx, node, &output)) != TG_OK) return s;
-
-  const tg_type type = input->type;
-  if (type == TG_FLOAT32 && filter->type == TG_INT8) {
-    return tg_fail(ctx, TG_ERR_HYBRID, "float32 input with int8 filter (hybrid quantization) not supported");
-  }
-  if (type != TG_INT8 && type != TG_FLOAT32) {
-    return tg_fail(ctx, TG_ERR_UNSUPPORTED_TYPE, "input type %s, expected INT8 or FLOAT32", tg_type_name(type));
-  }
-  if ((s = tg_op_check_type(ctx, filter, "filter", type)) != TG_OK) return s;
-  if ((s = tg_op_check_type(ctx, output, "output", type)) != TG_OK) return s;
-
+  tg_op_layer_tensors t;
   tg_conv_args a;
-  if ((s = tg_op_dims4(ctx, input, "input", &a.input)) != TG_OK) return s;
-  if ((s = tg_op_dims4(ctx, filter, "filter", &a.filter)) != TG_OK) return s;
-  if ((s = tg_op_dims4(ctx, output, "output", &a.output)) != TG_OK) return s;
+  tg_status s = tg_op_conv_layer_tensors(ctx, node, &t, &a);
+  if (s != TG_OK) return s;
+  const tg_tensor *input = t.input, *filter = t.filter, *bias = t.bias, *output = t.output;
+  const tg_type type = (tg_type)input->type;
   if (a.input.c % a.filter.c != 0) {
     return tg_fail(ctx, TG_ERR_SHAPE, "input channels %d not a multiple of filter input channels %d",
                    (int)a.input.c, (int)a.filter.c);
@@ -134,7 +118,6 @@ static tg_status conv_prepare(tg_ctx *ctx, tg_node *node) {
   if ((s = tg_op_conv_layer_geometry(ctx, &a, &d->layer)) != TG_OK) return s;
   if ((s = tg_op_conv_layer_params(ctx, input, filter, output, a.output.c, activation, &d->layer)) != TG_OK) return s;
   node->user_data = d;
-  const tg_op_layer_tensors t = {input, filter, bias, output};
   return conv_s8_opt_applies(ctx, node, d, &a, &t);
 }
 

@@ -301,3 +301,29 @@ tg_status tg_op_conv_eval_ref(const tg_op_conv_layer *l, const tg_op_layer_tenso
   return f32(a, &l->k.act, (const float *)t->input->data, (const float *)t->filter->data,
              t->bias != NULL ? (const float *)t->bias->data : NULL, (float *)t->output->data);
 }
+
+tg_status tg_op_conv_layer_tensors(tg_ctx *ctx, const tg_node *node, tg_op_layer_tensors *t, tg_conv_args *a) {
+  tg_tensor *input, *filter, *bias, *output;
+  tg_status s;
+  if ((s = tg_op_input(ctx, node, 0, "input", 0, &input)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, 1, "filter", 0, &filter)) != TG_OK) return s;
+  if ((s = tg_op_input(ctx, node, 2, "bias", 1, &bias)) != TG_OK) return s;
+  if ((s = tg_op_output(ctx, node, &output)) != TG_OK) return s;
+  const tg_type type = (tg_type)input->type;
+  if (type == TG_FLOAT32 && filter->type == TG_INT8) {
+    return tg_fail(ctx, TG_ERR_HYBRID, "float32 input with int8 filter (hybrid quantization) not supported");
+  }
+  if (type != TG_INT8 && type != TG_FLOAT32) {
+    return tg_fail(ctx, TG_ERR_UNSUPPORTED_TYPE, "input type %s, expected INT8 or FLOAT32", tg_type_name(type));
+  }
+  if ((s = tg_op_check_type(ctx, filter, "filter", type)) != TG_OK) return s;
+  if ((s = tg_op_check_type(ctx, output, "output", type)) != TG_OK) return s;
+  if ((s = tg_op_dims4(ctx, input, "input", &a->input)) != TG_OK) return s;
+  if ((s = tg_op_dims4(ctx, filter, "filter", &a->filter)) != TG_OK) return s;
+  if ((s = tg_op_dims4(ctx, output, "output", &a->output)) != TG_OK) return s;
+  t->input = input;
+  t->filter = filter;
+  t->bias = bias;
+  t->output = output;
+  return TG_OK;
+}

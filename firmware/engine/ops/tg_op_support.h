@@ -118,6 +118,11 @@ static inline tg_op_layer_tensors tg_op_layer_tensors_of(tg_ctx *ctx, const tg_n
   return t;
 }
 
+/* The first checks of a conv-like layer's prepare: inputs 0-2 (bias optional) and output 0
+ * found, int8 or float32 throughout (float input with int8 filter: TG_ERR_HYBRID), input,
+ * filter and output rank 4 with positive dimensions, their shapes into a. */
+tg_status tg_op_conv_layer_tensors(tg_ctx *ctx, const tg_node *node, tg_op_layer_tensors *t, tg_conv_args *a);
+
 /* The reference kernels of a conv-like layer (CONV_2D's or DEPTHWISE_CONV_2D's: the same
  * signature), run on its tensors by tg_op_conv_eval_ref for int8 or float32. */
 typedef tg_status (*tg_conv_s8_kernel)(const tg_conv_args *args, const tg_quant_args *q, const int8_t *input,
