@@ -1,7 +1,7 @@
 /* AVERAGE_POOL_2D: int8 (input and output share quantization, as the reference kernel
  * assumes) or float32; SAME/VALID padding, strides, fused activation. */
 
-#include "tg_op_support.h"
+#include "tg_op_pool_layer.h"
 #if TG_KERNELS_OPT
 #include "tg_kernels_opt.h"
 #endif

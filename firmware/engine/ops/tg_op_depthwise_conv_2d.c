@@ -2,7 +2,7 @@
  * float32, any depth multiplier, dilation. */
 #include <string.h>
 
-#include "tg_op_support.h"
+#include "tg_op_conv_layer.h"
 #if TG_KERNELS_OPT
 #include "tg_kernels_opt.h"
 #endif
@@ -102,8 +102,8 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
   tg_conv_args a;
   tg_status s = tg_op_conv_layer_tensors(ctx, node, &t, &a);
   if (s != TG_OK) return s;
-  const tg_tensor *input = t.input, *filter = t.filter, *bias = t.bias, *output = t.output;
-  const tg_type type = (tg_type)input->type;
+  const tg_tensor *bias = t.bias;
+  const tg_type type = (tg_type)t.input->type;
   if (a.filter.n != 1) {
     return tg_fail(ctx, TG_ERR_SHAPE, "filter dimension 0 is %d, expected 1", (int)a.filter.n);
   }
@@ -127,28 +127,12 @@ static tg_status depthwise_prepare(tg_ctx *ctx, tg_node *node) {
                    (int)a.filter.w, TG_MAX_ACCUM_DEPTH);
   }
   if ((s = tg_op_check_bias(ctx, bias, type == TG_INT8 ? TG_INT32 : TG_FLOAT32, a.output.c)) != TG_OK) return s;
-
-  const int32_t padding = tg_fb_i8(tg_op_options(ctx), kOptPadding, 0);
-  const int32_t activation = tg_fb_i8(tg_op_options(ctx), kOptActivation, TG_ACT_NONE);
-  a.stride_w = tg_fb_i32(tg_op_options(ctx), kOptStrideW, 0);
-  a.stride_h = tg_fb_i32(tg_op_options(ctx), kOptStrideH, 0);
-  a.dilation_w = tg_fb_i32(tg_op_options(ctx), kOptDilationW, 1);
-  a.dilation_h = tg_fb_i32(tg_op_options(ctx), kOptDilationH, 1);
-  if ((s = tg_op_window(ctx, padding, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, &a.input, a.filter.h,
-                        a.filter.w, &a.output, &a.pad_h, &a.pad_w)) != TG_OK)
+  static const tg_op_conv_fields fields = {kOptPadding, kOptStrideW, kOptStrideH, kOptActivation, kOptDilationW,
+                                           kOptDilationH};
+  depthwise_data *d = NULL;
+  if ((s = tg_op_conv_layer_prepare(ctx, &t, &a, &fields, 3, sizeof(depthwise_data), (tg_op_conv_layer **)&d)) !=
+      TG_OK)
     return s;
-  if ((s = tg_op_check_activation(ctx, activation)) != TG_OK) return s;
-  if (type == TG_INT8) {
-    if ((s = tg_op_check_act_quant(ctx, input, "input")) != TG_OK) return s;
-    if ((s = tg_op_check_act_quant(ctx, output, "output")) != TG_OK) return s;
-    if ((s = tg_op_check_weight_quant(ctx, filter, a.output.c, 3, 0)) != TG_OK) return s;
-  }
-
-  depthwise_data *d = (depthwise_data *)tg_alloc_persistent(ctx, sizeof(depthwise_data));
-  if (d == NULL) return tg_fail(ctx, TG_ERR_ARENA_TOO_SMALL, "no arena left for the operator data");
-  memset(d, 0, sizeof(*d));
-  if ((s = tg_op_conv_layer_geometry(ctx, &a, &d->layer)) != TG_OK) return s;
-  if ((s = tg_op_conv_layer_params(ctx, input, filter, output, a.output.c, activation, &d->layer)) != TG_OK) return s;
   node->user_data = d;
   return depthwise_s8_opt_applies(ctx, node, d, &a, &t);
 }

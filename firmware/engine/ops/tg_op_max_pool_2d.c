@@ -1,6 +1,6 @@
 /* MAX_POOL_2D: int8 (input and output share quantization, as the reference kernel
  * assumes) or float32; SAME/VALID padding, strides, fused activation. */
-#include "tg_op_support.h"
+#include "tg_op_pool_layer.h"
 
 enum { kInput = 0 };
 #define TG_BUILTIN_MAX_POOL_2D 17

@@ -44,6 +44,14 @@ tg_status tg_op_output(tg_ctx *ctx, const tg_node *node, tg_tensor **out);
 
 tg_status tg_op_check_type(tg_ctx *ctx, const tg_tensor *t, const char *name, tg_type want);
 
+/* The shape of a rank-4 tensor, unchecked (eval: prepare has checked it). */
+static inline void tg_op_dims4_of(const tg_tensor *t, tg_dims4 *d) {
+  d->n = t->dims[0];
+  d->h = t->dims[1];
+  d->w = t->dims[2];
+  d->c = t->dims[3];
+}
+
 /* A rank-4 NHWC shape with positive dimensions. */
 tg_status tg_op_dims4(tg_ctx *ctx, const tg_tensor *t, const char *name, tg_dims4 *d);
 
@@ -73,34 +81,6 @@ tg_status tg_op_channel_multipliers(tg_ctx *ctx, const tg_tensor *input, const t
                                     const tg_tensor *output, int32_t channels, int32_t **multiplier,
                                     int8_t **shift);
 
-/* What a CONV_2D or DEPTHWISE_CONV_2D layer keeps from prepare to eval: its window
- * geometry and its requantization (int8) or clamp (float32). The shapes are not kept:
- * they are the layer's tensors', rebuilt into the kernel arguments at eval by
- * tg_op_conv_args (a few instructions per layer, against 76 arena bytes per layer). */
-typedef struct {
-  union {
-    tg_quant_args q; /* int8 */
-    tg_act_f32 act;  /* float32 */
-  } k;
-  int16_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
-} tg_op_conv_layer;
-
-/* The requantization (int8: per-channel multipliers over `channels`, offsets, the fused
- * activation's clamp) or the float32 clamp of a conv-like layer, into l->k. */
-tg_status tg_op_conv_layer_params(tg_ctx *ctx, const tg_tensor *input, const tg_tensor *filter,
-                                  const tg_tensor *output, int32_t channels, int32_t activation,
-                                  tg_op_conv_layer *l);
-
-/* Keeps a's strides, paddings and dilations in l; TG_ERR_OPTIONS (naming the value) when
- * one does not fit 16 bits, far past any real model. */
-tg_status tg_op_conv_layer_geometry(tg_ctx *ctx, const tg_conv_args *a, tg_op_conv_layer *l);
-
-/* The kernel arguments at eval: input, filter and output shapes from the tensors (rank 4,
- * checked by prepare), geometry from l; depth_multiplier = output / input channels for a
- * depthwise layer, 1 for a conv. */
-void tg_op_conv_args(const tg_op_conv_layer *l, const tg_tensor *input, const tg_tensor *filter,
-                     const tg_tensor *output, int depthwise, tg_conv_args *a);
-
 /* Input i of node at eval (NULL when omitted): prepare has checked it. */
 static inline const tg_tensor *tg_op_eval_input(tg_ctx *ctx, const tg_node *node, int32_t i) {
   return i < node->n_inputs ? tg_tensor_at(ctx, node->inputs[i]) : NULL;
@@ -117,38 +97,6 @@ static inline tg_op_layer_tensors tg_op_layer_tensors_of(tg_ctx *ctx, const tg_n
                                  tg_op_eval_input(ctx, node, 2), tg_tensor_at(ctx, node->outputs[0])};
   return t;
 }
-
-/* The first checks of a conv-like layer's prepare: inputs 0-2 (bias optional) and output 0
- * found, int8 or float32 throughout (float input with int8 filter: TG_ERR_HYBRID), input,
- * filter and output rank 4 with positive dimensions, their shapes into a. */
-tg_status tg_op_conv_layer_tensors(tg_ctx *ctx, const tg_node *node, tg_op_layer_tensors *t, tg_conv_args *a);
-
-/* The reference kernels of a conv-like layer (CONV_2D's or DEPTHWISE_CONV_2D's: the same
- * signature), run on its tensors by tg_op_conv_eval_ref for int8 or float32. */
-typedef tg_status (*tg_conv_s8_kernel)(const tg_conv_args *args, const tg_quant_args *q, const int8_t *input,
-                                       const int8_t *filter, const int32_t *bias, int8_t *output);
-typedef tg_status (*tg_conv_f32_kernel)(const tg_conv_args *args, const tg_act_f32 *act, const float *input,
-                                        const float *filter, const float *bias, float *output);
-tg_status tg_op_conv_eval_ref(const tg_op_conv_layer *l, const tg_op_layer_tensors *t, const tg_conv_args *a,
-                              tg_conv_s8_kernel s8, tg_conv_f32_kernel f32);
-
-/* What AVERAGE_POOL_2D and MAX_POOL_2D keep from prepare to eval (their tensors are
- * looked up at eval): the window and the int8 clamp or the float32 one. */
-typedef struct {
-  tg_pool_args args;
-  union {
-    struct {
-      int32_t act_min; /* int8 */
-      int32_t act_max;
-    };
-    tg_act_f32 act; /* float32 */
-  };
-} tg_op_pool_layer;
-
-/* The whole prepare of AVERAGE_POOL_2D and MAX_POOL_2D (they differ only in the kernel):
- * checks types, shapes, Pool2DOptions and quantization, stores a tg_op_pool_layer in
- * node->user_data, sets the reference path and returns the input for a fast-path test. */
-tg_status tg_op_pool_prepare(tg_ctx *ctx, tg_node *node, const tg_tensor **input);
 
 /* Fused activation option: one the kernels implement. */
 tg_status tg_op_check_activation(tg_ctx *ctx, int32_t activation);
