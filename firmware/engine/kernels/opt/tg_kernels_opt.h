@@ -117,6 +117,20 @@ void tg_fold_bias_s8(const int8_t *filter, const int32_t *bias, int32_t rows, in
 tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t *bias, int32_t rows,
                              int32_t cols, int32_t depth, const tg_quant_args *q, int8_t *out);
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+/* The matrix multiply's inner products with integer Helium (tg_mat_mult_s8_mve.c; on
+ * these builds tg_mat_mult_s8_opt calls them in place of its DSP loops, TG_SIMD_MVE).
+ * Sums modulo 2^32, any depth >= 1 (a VCTP8-predicated last step: nothing is read past
+ * a row or column):
+ * - rows_2x2: for row pair k (rows 2k, 2k + 1 of w, rows of depth bytes) against the
+ *   column pair x, x + depth: acc[4k..4k+3] = a00, a01, a10, a11 (a<row><col>) starting
+ *   from bias[2k], bias[2k + 1];
+ * - 1x1: acc + one row against one column. */
+void tg_mat_mult_s8_mve_rows_2x2(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth, const int32_t *bias,
+                                 int32_t pairs);
+int32_t tg_mat_mult_s8_mve_1x1(const int8_t *w, const int8_t *x, int32_t depth, int32_t acc);
+#endif
+
 /* CONV_2D fast paths (tg_conv_s8_opt_path). */
 typedef enum {
   TG_CONV_OPT_NONE = 0,   /* grouped convolution: the reference kernel runs */

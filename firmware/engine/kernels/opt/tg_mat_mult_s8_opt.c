@@ -2,10 +2,33 @@
  * Blocks of 2 rows (output channels) x 2 columns (pixels): each step loads 4 bytes of each
  * row and column, sign-extends them into int16 pairs with SXTB16 (lanes 0,2) and SXTB16
  * ROR 8 (lanes 1,3) and accumulates with 8 SMLAD: the same permutation on both operands,
- * so each SMLAD adds two true products: 16 MACs per 22 instructions on Cortex-M4. */
+ * so each SMLAD adds two true products: 16 MACs per 22 instructions on Cortex-M4. With
+ * integer Helium (TG_SIMD_MVE, the Cortex-M55) the inner products are instead
+ * tg_mat_mult_s8_mve.c's, 16 bytes per VLDRB.S8 and VMLADAVA.S8, in the same blocks. */
 #include "tg_kernels_opt.h"
 #include "tg_simd.h"
 
+/* Row pairs per mac_rows_2x2 call: its accumulators live on the stack (512 bytes). */
+#define TG_ROW_PAIRS 32
+
+#if TG_SIMD_MVE
+/* ---- Integer Helium (MVE) builds: the inner products of tg_mat_mult_s8_mve.c, for any
+ * depth (predicated tail); the DSP and plain C loops below are not built. ---- */
+static inline void mac_rows_2x2(int32_t *acc, const int8_t *w, const int8_t *x, int32_t depth, const int32_t *bias,
+                                int32_t pairs) {
+  tg_mat_mult_s8_mve_rows_2x2(acc, w, x, depth, bias, pairs);
+}
+
+/* (not reached: the dispatcher runs every depth in row runs on these builds) */
+static inline void mac_2x2(const int8_t *w, const int8_t *x, int32_t depth, int32_t *acc) {
+  const int32_t bias[2] = {acc[0], acc[2]};
+  tg_mat_mult_s8_mve_rows_2x2(acc, w, x, depth, bias, 1);
+}
+
+static inline int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t depth, int32_t acc) {
+  return tg_mat_mult_s8_mve_1x1(w, x, depth, acc);
+}
+#else /* ---- the DSP extension (assembly) or plain C ---- */
 #if TG_SIMD_DSP
 /* acc[0..3] = a00, a01, a10, a11 (a<row><col>) += rows w, w + depth against columns x,
  * x + depth over the first depth & ~3 elements. In assembly: gcc -Os keeps neither the
@@ -131,9 +154,6 @@ static void mac_rows_2x2(int32_t *acc, const int8_t *w, const int8_t *x, int32_t
 }
 #endif
 
-/* Row pairs per mac_rows_2x2 call: its accumulators live on the stack (512 bytes). */
-#define TG_ROW_PAIRS 32
-
 /* 2 rows x 2 columns: the SIMD steps, then the last depth % 4 products. */
 static void mac_2x2(const int8_t *w, const int8_t *x, int32_t depth, int32_t *acc) {
   mac_2x2_steps(acc, w, x, depth);
@@ -170,6 +190,7 @@ TG_NOINLINE static int32_t mac_1x1(const int8_t *w, const int8_t *x, int32_t dep
   return (int32_t)a;
 }
 #endif
+#endif /* TG_SIMD_MVE */
 
 static TG_ALWAYS_INLINE tg_channel_requant channel(const int32_t *mult, const int8_t *shift, int32_t ch) {
   return tg_channel_requant_of(mult[ch], shift[ch]);
@@ -263,7 +284,10 @@ tg_status tg_mat_mult_s8_opt(const int8_t *lhs, const int8_t *rhs, const int32_t
     const int8_t *x = rhs + (size_t)c * (size_t)depth;
     int8_t *o = out + (size_t)c * (size_t)rows;
     int32_t r = 0;
-    if ((depth & 3) == 0) { /* no tail: whole runs of row pairs per call */
+    /* Whole runs of row pairs per call when the inner product has no scalar tail: a depth
+     * of 4k on the DSP path; any depth with MVE (the inner products are then always
+     * tg_mat_mult_s8_mve.c's, and the layer still reports TG_PATH_OPT). */
+    if ((depth & 3) == 0 || TG_SIMD_MVE) {
       int32_t acc[4 * TG_ROW_PAIRS];
       for (; r + 1 < rows;) {
         const int32_t pairs = (rows - r) / 2 < TG_ROW_PAIRS ? (rows - r) / 2 : TG_ROW_PAIRS;

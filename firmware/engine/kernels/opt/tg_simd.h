@@ -33,6 +33,16 @@ static inline void tg_write_s8x4(int8_t *p, int32_t v) { memcpy(p, &v, 4); }
 #define TG_SIMD_DSP 0
 #endif
 
+/* 1 where the core has integer Helium (MVE: __ARM_FEATURE_MVE bit 0; the Cortex-M55 hard
+ * float build): the matrix multiply's inner products are then tg_mat_mult_s8_mve.c's
+ * (VLDRB.S8 + VMLADAVA.S8, arm_mve.h), the rest of the opt kernels stays on the DSP path.
+ * MVE implies the DSP extension on Armv8.1-M, so TG_SIMD_DSP is 1 there too. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define TG_SIMD_MVE 1
+#else
+#define TG_SIMD_MVE 0
+#endif
+
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
 
