@@ -21,8 +21,9 @@
 #   boards-test    what CI runs (firmware/Makefile's `make test` calls it): selftest-all,
 #                  harness-all, then board-tests and qemu-golden on mps2-an386/hard and
 #                  mps2-an385/soft
-#   boards-test-opt  the opt kernel set's unit tests and golden conformance on mps2-an386/hard
-#                  and mps2-an385/soft (also run by `make test` when engine/kernels/opt exists)
+#   boards-test-opt  the opt kernel set's unit tests and golden conformance on mps2-an386/hard,
+#                  mps2-an385/soft and mps3-an547/hard (also run by `make test` when
+#                  engine/kernels/opt exists)
 #   boards-clean   remove firmware/build/<board>-*
 # All variables and rules of this file are prefixed TGB_ so that it can be included
 # beside the engine's host build.
@@ -234,11 +235,12 @@ boards-test:
 	done
 
 # The opt kernel set on the same two boards (DSP assembly/ACLE on the M4F, the portable C
-# path on the M3): its unit tests (fast paths against the reference kernels, path choice)
-# and the golden conformance.
+# path on the M3) and on the Cortex-M55 (hard: the matrix multiply's MVE inner products):
+# its unit tests (fast paths against the reference kernels, path choice) and the golden
+# conformance.
 # Part of CI once engine/kernels/opt holds sources.
 boards-test-opt:
-	@set -e; for v in mps2-an386/hard mps2-an385/soft; do \
+	@set -e; for v in mps2-an386/hard mps2-an385/soft mps3-an547/hard; do \
 	  for t in test_opt_kernels test_opt_paths; do \
 	    elf=$(TGB_FW)/build/$${v%/*}-$${v#*/}-opt/test/$$t.elf; \
 	    $(MAKE) --no-print-directory -s -f $(TGB_MK) BOARD=$${v%/*} FLOAT=$${v#*/} KERNELS=opt $$elf; \

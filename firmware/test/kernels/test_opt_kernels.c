@@ -540,6 +540,103 @@ static void test_add_exhaustive(void) {
   }
 }
 
+/* ---- The matrix multiply over every inner-product tail: MVE builds (the Cortex-M55)
+ * run tg_mat_mult_s8_mve.c's 16-byte steps and VCTP8-predicated last step, the others
+ * their 4-byte DSP or plain C steps and scalar tails. ---- */
+
+/* Depths 1 to 40 (every tail of 16- and 4-byte steps), 64 and 576 (whole steps, ResNet-8's
+ * deepest layer). */
+static int32_t tail_depth(int i) { return i < 40 ? i + 1 : i == 40 ? 64 : 576; }
+#define TAIL_DEPTHS 42
+
+/* tg_mat_mult_s8_opt against the reference FULLY_CONNECTED (batches = columns, units =
+ * rows: the same output order), per depth: 6 cases each with 1 to 64 rows (up to one
+ * whole run of TG_ROW_PAIRS row pairs) as the buffers allow, 1 to 5 columns (odd rows
+ * and columns take the 1x1 product), operands at byte offsets 0 to 15, random and
+ * extreme input zero points (the folded bias), per-tensor and per-channel multipliers,
+ * saturating inputs. */
+static void test_mat_mult_depths(void) {
+  static quant_case qc;
+  int runs = 0;
+  for (int d = 0; d < TAIL_DEPTHS; ++d) {
+    const int32_t depth = tail_depth(d);
+    for (int k = 0; k < 6; ++k, ++runs) {
+      const int32_t most_rows = (MAXE - 16) / depth < MAXC ? (MAXE - 16) / depth : MAXC;
+      const int32_t rows = rnd_in(1, most_rows);
+      const int32_t most_cols = (MAXE - 16) / depth < 5 ? (MAXE - 16) / depth : 5;
+      const int32_t cols = k == 0 ? 1 : rnd_in(1, most_cols);
+      const int32_t ow = rnd_in(0, 15), ox = rnd_in(0, 15);
+      const int mode = k == 4 ? 1 : k == 5 ? 2 : 0;
+      fill(g_w + ow, rows * depth, mode);
+      fill(g_in + ox, cols * depth, mode);
+      const int32_t zp = k == 1 ? -128 : k == 2 ? 127 : rnd_in(-128, 127);
+      make_quant(&qc, rows, k % 2, zp);
+      tg_fc_args a = {cols, depth, rows};
+      tg_fold_bias_s8(g_w + ow, qc.bias, rows, depth, qc.q.input_offset, qc.folded);
+      TG_CHECK_EQ_INT(tg_fully_connected_s8(&a, &qc.q, g_in + ox, g_w + ow, qc.bias, g_ref), TG_OK);
+      memset(g_opt, 0x5A, sizeof(g_opt));
+      TG_CHECK_EQ_INT(tg_mat_mult_s8_opt(g_w + ow, g_in + ox, qc.folded, rows, cols, depth, &qc.q, g_opt), TG_OK);
+      check_bytes(g_opt, g_ref, rows * cols, "matrix multiply", depth);
+      TG_CHECK_EQ_INT(g_opt[rows * cols], 0x5A); /* nothing written past the outputs */
+    }
+  }
+  TG_CHECK_EQ_INT(runs, TAIL_DEPTHS * 6);
+}
+
+#if TG_SIMD_MVE
+/* w[0..n) . x[0..n) + acc modulo 2^32: the definition the MVE products must equal. */
+static int32_t dot_wrap(const int8_t *w, const int8_t *x, int32_t n, int32_t acc) {
+  uint32_t a = (uint32_t)acc;
+  for (int32_t i = 0; i < n; ++i) a += (uint32_t)(w[i] * x[i]);
+  return (int32_t)a;
+}
+
+/* The MVE inner products alone, against dot_wrap, per depth of tail_depth: rows and
+ * columns packed end to end at byte offsets 0 to 15 and followed by 16 bytes of 0x7F and
+ * 0x81 (a last step that counted a lane past the depth would change a sum), biases at
+ * INT32_MAX, INT32_MIN and random words (the sums wrap as the reference's), saturating
+ * operands (-128 x -128 products); nothing written past the 4 x pairs accumulators. */
+static void test_mve_inner_products(void) {
+  static int32_t acc[4 * 33], bias[66];
+  int mismatches = 0;
+  for (int d = 0; d < TAIL_DEPTHS; ++d) {
+    const int32_t depth = tail_depth(d);
+    for (int k = 0; k < 8; ++k) {
+      const int32_t most = (MAXE - 48) / (2 * depth) < 32 ? (MAXE - 48) / (2 * depth) : 32;
+      const int32_t pairs = k == 0 ? 1 : rnd_in(1, most);
+      const int32_t ow = rnd_in(0, 15), ox = rnd_in(0, 15);
+      int8_t *const w = g_w + ow, *const x = g_in + ox;
+      const int mode = k == 6 ? 1 : k == 7 ? 2 : 0;
+      fill(w, 2 * pairs * depth, mode);
+      fill(x, 2 * depth, mode);
+      for (int32_t i = 0; i < 16; ++i) {
+        w[2 * pairs * depth + i] = (int8_t)(i % 2 ? 0x7F : -127);
+        x[2 * depth + i] = (int8_t)(i % 2 ? -127 : 0x7F);
+      }
+      for (int32_t r = 0; r < 2 * pairs; ++r) {
+        bias[r] = k == 1 ? INT32_MAX - r : k == 2 ? INT32_MIN + r : rnd_word();
+      }
+      for (int32_t i = 0; i < 4 * 33; ++i) acc[i] = 0x5A5A5A5A;
+      tg_mat_mult_s8_mve_rows_2x2(acc, w, x, depth, bias, pairs);
+      for (int32_t p = 0; p < pairs; ++p) {
+        const int8_t *w0 = w + 2 * p * depth, *w1 = w0 + depth;
+        mismatches += acc[4 * p] != dot_wrap(w0, x, depth, bias[2 * p]);
+        mismatches += acc[4 * p + 1] != dot_wrap(w0, x + depth, depth, bias[2 * p]);
+        mismatches += acc[4 * p + 2] != dot_wrap(w1, x, depth, bias[2 * p + 1]);
+        mismatches += acc[4 * p + 3] != dot_wrap(w1, x + depth, depth, bias[2 * p + 1]);
+      }
+      TG_CHECK_EQ_INT(acc[4 * pairs], 0x5A5A5A5A);
+      const int32_t r = rnd_in(0, 2 * pairs - 1);
+      mismatches += tg_mat_mult_s8_mve_1x1(w + r * depth, x, depth, bias[r]) != dot_wrap(w + r * depth, x, depth, bias[r]);
+      /* the last row and column, whose next bytes are the guard */
+      const int8_t *last = w + (2 * pairs - 1) * depth;
+      mismatches += tg_mat_mult_s8_mve_1x1(last, x + depth, depth, bias[0]) != dot_wrap(last, x + depth, depth, bias[0]);
+    }
+  }
+  TG_CHECK_EQ_INT(mismatches, 0);
+}
+#endif
+
 /* The engine names the kernel set it was built with (reported to the host). */
 static void test_kernel_set_name(void) { TG_CHECK(strcmp(tg_engine_kernel_set(), "opt") == 0); }
 
@@ -558,6 +655,11 @@ int main(void) {
   TG_RUN(test_depthwise_fast_paths);
   TG_RUN(test_depthwise_3x3_runs);
   TG_RUN(test_fully_connected_fast_path);
+  TG_RUN(test_mat_mult_depths);
+#if TG_SIMD_MVE
+  printf("opt kernels: matrix multiply inner products MVE (VLDRB.S8 + VMLADAVA.S8)\n");
+  TG_RUN(test_mve_inner_products);
+#endif
   return tg_test_summary("opt kernels");
 }
 #else
