@@ -3,24 +3,16 @@
  * of shapes: odd sizes, strides 1 and 2, SAME and VALID, dilation 2, groups, batch 2,
  * per-tensor and per-channel weights, every fused activation, saturating inputs. Then
  * every prepare error. */
-#include <math.h>
 #include <string.h>
 
-#include "tg_kernels.h"
-#include "tg_quant.h"
-#include "tg_test.h"
 #include "tg_test_ops.h"
-#include "tg_test_ref.h"
+
+#include "tg_test_conv_layer.h"
 #if TG_KERNELS_OPT
 #include "tg_kernels_opt.h"
 #endif
 
 extern const tg_op tg_op_conv_2d;
-
-#define MAXE 4096
-#define MAXC 32
-
-enum { FILL_RANDOM = 0, FILL_MIN = 1, FILL_MAX = 2 };
 
 typedef struct {
   const char *name;
@@ -46,28 +38,16 @@ static const conv_case kCases[] = {
     {"saturating inputs 127", 1, 5, 5, 3, 4, 3, 3, 2, 2, 1, 1, TG_TEST_VALID, TG_ACT_RELU6, 1, 1, FILL_MAX},
 };
 
-/* One generated case: data, quantization, and the expected output. */
-typedef struct {
-  tg_conv_args args;
-  int32_t out_elems;
-  int8_t in[MAXE], w[MAXE], out[MAXE], expect[MAXE], padded[2 * MAXE];
-  int32_t bias[MAXC];
-  float w_scales[MAXC];
-  int32_t w_zps[MAXC];
-  float in_scale, out_scale;
-  int32_t in_zp, out_zp;
-  int32_t mult[MAXC];
-  int8_t shift[MAXC];
-  int32_t act_min, act_max;
-  float fin[MAXE], fw[MAXE], fbias[MAXC], fout[MAXE], fexpect[MAXE], fpadded[2 * MAXE];
-  float fexact[MAXE]; /* float sums in the reference's order: must match bit for bit */
-  tg_act_f32 fact;
-} gen_case;
-
-static gen_case G;
-static tg_ctx C;
-
-static void make_geometry(const conv_case *c, tg_conv_args *a) {
+/* A row as the shared tests see it: the geometry (output size and padding by the
+ * formulas of tg_test_ref.h) and the options table in CONV_2D's field order. */
+static conv_layer_case as_layer(const conv_case *c) {
+  conv_layer_case lc;
+  memset(&lc, 0, sizeof(lc));
+  lc.name = c->name;
+  lc.act = c->act;
+  lc.per_channel = c->per_channel;
+  lc.fill = c->fill;
+  tg_conv_args *a = &lc.args;
   a->input = (tg_dims4){c->n, c->h, c->w, c->ic};
   a->filter = (tg_dims4){c->oc, c->kh, c->kw, c->ic / c->groups};
   a->output = (tg_dims4){c->n, tg_ref_out_size(c->padding, c->h, c->kh, c->sh, c->dh),
@@ -79,130 +59,37 @@ static void make_geometry(const conv_case *c, tg_conv_args *a) {
   a->pad_h = tg_ref_pad_before(c->h, c->kh, c->sh, c->dh, a->output.h);
   a->pad_w = tg_ref_pad_before(c->w, c->kw, c->sw, c->dw, a->output.w);
   a->depth_multiplier = 1;
+  const tg_test_field fields[] = {{0, 1, c->padding}, {1, 4, c->sw}, {2, 4, c->sh},
+                                  {3, 1, c->act},     {4, 4, c->dw}, {5, 4, c->dh}};
+  memcpy(lc.fields, fields, sizeof(fields));
+  lc.n_fields = 6;
+  return lc;
 }
 
-static void generate(const conv_case *c, uint32_t seed) {
-  memset(&G, 0, sizeof(G));
-  make_geometry(c, &G.args);
-  const tg_conv_args *a = &G.args;
-  const int32_t in_elems = a->input.n * a->input.h * a->input.w * a->input.c;
-  const int32_t w_elems = a->filter.n * a->filter.h * a->filter.w * a->filter.c;
-  const int32_t depth = a->filter.h * a->filter.w * a->filter.c;
-  G.out_elems = a->output.n * a->output.h * a->output.w * a->output.c;
-  G.in_zp = c->fill == FILL_RANDOM ? tg_test_rand_range(&seed, -20, 20) : 0;
-  for (int32_t i = 0; i < in_elems; ++i) {
-    G.in[i] = (int8_t)(c->fill == FILL_MIN ? -128 : c->fill == FILL_MAX ? 127 : tg_test_rand_range(&seed, -128, 127));
-    G.fin[i] = (float)tg_test_rand_range(&seed, -1000, 1000) / 1000.0f;
-  }
-  for (int32_t i = 0; i < w_elems; ++i) {
-    const int32_t o = i / depth;
-    G.w[i] = (int8_t)(c->fill != FILL_RANDOM ? (o % 2 == 0 ? 127 : -128) : tg_test_rand_range(&seed, -128, 127));
-    G.fw[i] = (float)tg_test_rand_range(&seed, -1000, 1000) / 1000.0f;
-  }
-  G.in_scale = 0.05f;
-  for (int32_t o = 0; o < c->oc; ++o) {
-    G.w_scales[o] = c->per_channel ? 0.01f * (0.5f + (float)tg_test_rand_range(&seed, 0, 1000) / 1000.0f) : 0.01f;
-    G.bias[o] = c->fill == FILL_RANDOM ? tg_test_rand_range(&seed, -3000, 3000) : 0;
-    G.fbias[o] = (float)tg_test_rand_range(&seed, -1000, 1000) / 1000.0f;
-  }
-  /* Random products have a spread of about 74 * 74 per term: aim the output at ~50 units. */
-  G.out_scale = G.in_scale * 0.01f * 5476.0f * sqrtf((float)depth) / 50.0f;
-  G.out_zp = tg_test_rand_range(&seed, -10, 10);
-  for (int32_t o = 0; o < c->oc; ++o) {
-    tg_ref_multiplier((double)G.in_scale * (double)G.w_scales[o] / (double)G.out_scale, &G.mult[o],
-                           &G.shift[o]);
-  }
-  TG_CHECK_EQ_INT(tg_activation_range_s8(c->act, G.out_scale, G.out_zp, &G.act_min, &G.act_max), TG_OK);
-  tg_activation_range_f32(c->act, &G.fact.min, &G.fact.max);
+#if TG_KERNELS_OPT
+static int conv_fast(const tg_conv_args *a) { return tg_conv_s8_opt_path(a) != TG_CONV_OPT_NONE; }
+#else
+static int conv_fast(const tg_conv_args *a) {
+  (void)a;
+  return 0;
 }
+#endif
 
-/* Expected outputs over the padded input; counts requantized values more than one unit
- * away from the real-valued result (must be none). */
-static int reference(const conv_case *c) {
-  const tg_conv_args *a = &G.args;
-  const int32_t ph = (a->output.h - 1) * a->stride_h + (a->filter.h - 1) * a->dilation_h + 1;
-  const int32_t pw = (a->output.w - 1) * a->stride_w + (a->filter.w - 1) * a->dilation_w + 1;
-  const int32_t ph2 = ph > a->input.h + a->pad_h ? ph : a->input.h + a->pad_h;
-  const int32_t pw2 = pw > a->input.w + a->pad_w ? pw : a->input.w + a->pad_w;
-  TG_CHECK(a->input.n * ph2 * pw2 * a->input.c <= 2 * MAXE);
-  tg_ref_pad_s8(G.in, a->input.n, a->input.h, a->input.w, a->input.c, a->pad_h, a->pad_w, ph2, pw2,
-                (int8_t)G.in_zp, G.padded);
-  tg_ref_pad_f32(G.fin, a->input.n, a->input.h, a->input.w, a->input.c, a->pad_h, a->pad_w, ph2, pw2, 0.0f,
-                 G.fpadded);
-  const int32_t flc = a->filter.c;
-  const int32_t per_group = a->output.c / c->groups;
-  int far = 0;
-  for (int32_t b = 0; b < a->output.n; ++b)
-    for (int32_t oy = 0; oy < a->output.h; ++oy)
-      for (int32_t ox = 0; ox < a->output.w; ++ox)
-        for (int32_t o = 0; o < a->output.c; ++o) {
-          const int32_t g = o / per_group;
-          int64_t acc = 0;
-          double facc = 0.0;
-          float fsum = 0.0f;
-          for (int32_t ky = 0; ky < a->filter.h; ++ky)
-            for (int32_t kx = 0; kx < a->filter.w; ++kx)
-              for (int32_t i = 0; i < flc; ++i) {
-                const int32_t y = oy * a->stride_h + ky * a->dilation_h;
-                const int32_t x = ox * a->stride_w + kx * a->dilation_w;
-                const int32_t pi = ((b * ph2 + y) * pw2 + x) * a->input.c + g * flc + i;
-                const int32_t wi = ((o * a->filter.h + ky) * a->filter.w + kx) * flc + i;
-                acc += (int64_t)G.w[wi] * (G.padded[pi] - G.in_zp);
-                facc += (double)G.fpadded[pi] * (double)G.fw[wi];
-                fsum += G.fpadded[pi] * G.fw[wi]; /* padding adds 0: same value as skipping */
-              }
-          acc += G.bias[o];
-          const int32_t oi = ((b * a->output.h + oy) * a->output.w + ox) * a->output.c + o;
-          G.expect[oi] = tg_ref_requant(acc, G.mult[o], G.shift[o], G.out_zp, G.act_min, G.act_max);
-          const double real = (double)acc * G.in_scale * G.w_scales[o] / G.out_scale;
-          far += fabs((double)tg_multiply_by_quantized_multiplier((int32_t)acc, G.mult[o], G.shift[o]) - real) > 1.0;
-          G.fexpect[oi] = tg_ref_clamp_f(facc + G.fbias[o], G.fact.min, G.fact.max);
-          G.fexact[oi] = tg_ref_clamp_f(fsum + G.fbias[o], G.fact.min, G.fact.max);
-        }
-  return far;
-}
+static const conv_layer kLayer = {&tg_op_conv_2d, tg_conv_s8, tg_conv_f32, 0, 0, conv_fast};
 
-static tg_quant_args quant_args(void) {
-  tg_quant_args q = {-G.in_zp, 0, G.out_zp, G.mult, G.shift, 1, G.act_min, G.act_max};
-  return q;
-}
+#define N_CASES (sizeof(kCases) / sizeof(kCases[0]))
 
 static void test_kernels_against_reference(void) {
-  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
-    const conv_case *c = &kCases[k];
-    tg_test_current = c->name;
-    generate(c, 1000u + (uint32_t)k);
-    TG_CHECK(G.out_elems > 0 && G.out_elems <= MAXE);
-    TG_CHECK_EQ_INT(reference(c), 0);
-    const tg_quant_args q = quant_args();
-    memset(G.out, 0x55, sizeof(G.out));
-    TG_CHECK_EQ_INT(tg_conv_s8(&G.args, &q, G.in, G.w, G.bias, G.out), TG_OK);
-    TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
-    TG_CHECK_EQ_INT(tg_conv_f32(&G.args, &G.fact, G.fin, G.fw, G.fbias, G.fout), TG_OK);
-    TG_CHECK_NEAR_ARRAY(G.fout, G.fexpect, G.out_elems, 1e-5, 1e-5);
-    TG_CHECK_NEAR_ARRAY(G.fout, G.fexact, G.out_elems, 0.0, 0.0);
-    if (c->fill != FILL_RANDOM) { /* the case is only meaningful if the clamp engaged */
-      int lo = 0, hi = 0;
-      for (int32_t i = 0; i < G.out_elems; ++i) {
-        lo += G.expect[i] == G.act_min;
-        hi += G.expect[i] == G.act_max;
-      }
-      TG_CHECK(lo > 0 && hi > 0);
-    }
+  for (size_t k = 0; k < N_CASES; ++k) {
+    const conv_layer_case lc = as_layer(&kCases[k]);
+    conv_layer_check_kernels(&kLayer, &lc, 1000u + (uint32_t)k);
   }
   tg_test_current = "test_kernels_against_reference";
 }
 
 static void test_kernel_without_bias(void) {
-  generate(&kCases[0], 77u);
-  memset(G.bias, 0, sizeof(G.bias));
-  memset(G.fbias, 0, sizeof(G.fbias));
-  TG_CHECK_EQ_INT(reference(&kCases[0]), 0);
-  const tg_quant_args q = quant_args();
-  TG_CHECK_EQ_INT(tg_conv_s8(&G.args, &q, G.in, G.w, NULL, G.out), TG_OK);
-  TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
-  TG_CHECK_EQ_INT(tg_conv_f32(&G.args, &G.fact, G.fin, G.fw, NULL, G.fout), TG_OK);
-  TG_CHECK_NEAR_ARRAY(G.fout, G.fexpect, G.out_elems, 1e-5, 1e-5);
+  const conv_layer_case lc = as_layer(&kCases[0]);
+  conv_layer_check_kernels_without_bias(&kLayer, &lc, 77u);
 }
 
 /* A hand-computed case: 1x3x3x1 input, 2x2 filter of ones, VALID, zero points 0,
@@ -252,74 +139,11 @@ static void test_padding_formulas(void) {
 }
 
 /* ---- the operator ------------------------------------------------------------------ */
-static int32_t g_in_dims[4], g_w_dims[4], g_b_dims[1], g_out_dims[4];
-static float g_in_scale[1], g_out_scale[1];
-static int32_t g_in_zp[1], g_out_zp[1];
-static tg_test_opts g_opts;
-static tg_test_node g_node;
-
-/* Tensors 0..3 (input, filter, bias, output) for the current G, int8 or float. */
-static void setup_op(const conv_case *c, tg_type type) {
-  const tg_conv_args *a = &G.args;
-  g_in_dims[0] = a->input.n, g_in_dims[1] = a->input.h, g_in_dims[2] = a->input.w, g_in_dims[3] = a->input.c;
-  g_w_dims[0] = a->filter.n, g_w_dims[1] = a->filter.h, g_w_dims[2] = a->filter.w, g_w_dims[3] = a->filter.c;
-  g_b_dims[0] = a->output.c;
-  g_out_dims[0] = a->output.n, g_out_dims[1] = a->output.h, g_out_dims[2] = a->output.w, g_out_dims[3] = a->output.c;
-  const int f = type == TG_FLOAT32;
-  tg_test_tensor(&C.tensors[0], type, 4, g_in_dims, f ? (void *)G.fin : (void *)G.in);
-  tg_test_tensor(&C.tensors[1], type, 4, g_w_dims, f ? (void *)G.fw : (void *)G.w);
-  tg_test_tensor(&C.tensors[2], f ? TG_FLOAT32 : TG_INT32, 1, g_b_dims, f ? (void *)G.fbias : (void *)G.bias);
-  tg_test_tensor(&C.tensors[3], type, 4, g_out_dims, f ? (void *)G.fout : (void *)G.out);
-  if (!f) {
-    g_in_scale[0] = G.in_scale, g_in_zp[0] = G.in_zp, g_out_scale[0] = G.out_scale, g_out_zp[0] = G.out_zp;
-    tg_test_quant(&C.tensors[0], 1, g_in_scale, g_in_zp, 0);
-    tg_test_quant(&C.tensors[1], c->per_channel ? c->oc : 1, G.w_scales, G.w_zps, 0);
-    tg_test_quant(&C.tensors[3], 1, g_out_scale, g_out_zp, 0);
-  }
-  const tg_test_field fields[] = {{0, 1, c->padding}, {1, 4, c->sw}, {2, 4, c->sh},
-                                  {3, 1, c->act},     {4, 4, c->dw}, {5, 4, c->dh}};
-  tg_test_options(&g_opts, fields, 6);
-  tg_test_node_init(&g_node, 3, &g_opts, &C);
-}
-
-/* The kernel path prepare must report: with KERNELS=opt the operator's own fast-path
- * predicate decides (int8 only; float32 and shapes that miss it fall back), with
- * KERNELS=ref every layer runs the reference. */
-#if TG_KERNELS_OPT
-#define conv_fast(a) (tg_conv_s8_opt_path(a) != TG_CONV_OPT_NONE)
-static uint8_t expected_path(int fast_int8) { return fast_int8 ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK; }
-#else
-#define conv_fast(a) 0
-static uint8_t expected_path(int fast_int8) {
-  (void)fast_int8;
-  return TG_PATH_REF;
-}
-#endif
-
-/* prepare + eval of the operator, int8 then float, against the reference. */
-static void run_operator(const conv_case *c, uint32_t seed) {
-  generate(c, seed);
-  TG_CHECK_EQ_INT(reference(c), 0);
-  for (int t = 0; t < 2; ++t) {
-    setup_op(c, t == 0 ? TG_INT8 : TG_FLOAT32);
-    TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_OK);
-    if (C.last != TG_OK) printf("     %s\n", C.message);
-    TG_CHECK_EQ_INT(g_node.node.kernel_path, expected_path(t == 0 && conv_fast(&G.args)));
-    memset(G.out, 0x55, sizeof(G.out));
-    memset(G.fout, 0, sizeof(G.fout));
-    TG_CHECK_EQ_INT(tg_op_conv_2d.eval(&C, &g_node.node), TG_OK);
-    if (t == 0) {
-      TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
-    } else {
-      TG_CHECK_NEAR_ARRAY(G.fout, G.fexact, G.out_elems, 0.0, 0.0);
-    }
-  }
-}
-
 static void test_operator_against_reference(void) {
-  for (size_t k = 0; k < sizeof(kCases) / sizeof(kCases[0]); ++k) {
-    tg_test_current = kCases[k].name;
-    run_operator(&kCases[k], 2000u + (uint32_t)k);
+  for (size_t k = 0; k < N_CASES; ++k) {
+    const conv_layer_case lc = as_layer(&kCases[k]);
+    tg_test_current = lc.name;
+    conv_layer_run_operator(&kLayer, &lc, 2000u + (uint32_t)k);
   }
   tg_test_current = "test_operator_against_reference";
 }
@@ -346,54 +170,24 @@ static void test_random_configurations(void) {
     c.padding = tg_test_rand_range(&seed, 0, 1);
     c.act = tg_test_rand_range(&seed, 0, 3);
     c.per_channel = tg_test_rand_range(&seed, 0, 1);
-    const uint32_t data_seed = tg_test_rand(&seed);
-    if (tg_ref_out_size(c.padding, c.h, c.kh, c.sh, c.dh) == 0 ||
-        tg_ref_out_size(c.padding, c.w, c.kw, c.sw, c.dw) == 0) {
-      generate(&c, data_seed);
-      setup_op(&c, TG_INT8);
-      TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_ERR_SHAPE);
-      ++refused;
-      continue;
-    }
-    run_operator(&c, data_seed);
-    ++ran;
+    const conv_layer_case lc = as_layer(&c);
+    conv_layer_run_random(&kLayer, &lc, tg_test_rand(&seed), &ran, &refused);
   }
   TG_CHECK(ran > 50 && refused > 5); /* both branches exercised */
 }
 
 static void test_operator_without_bias(void) {
-  generate(&kCases[1], 99u);
-  memset(G.bias, 0, sizeof(G.bias));
-  reference(&kCases[1]);
-  setup_op(&kCases[1], TG_INT8);
-  g_node.node.n_inputs = 2; /* bias omitted by count */
-  TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_OK);
-  TG_CHECK_EQ_INT(tg_op_conv_2d.eval(&C, &g_node.node), TG_OK);
-  TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
-  setup_op(&kCases[1], TG_INT8);
-  g_node.inputs[2] = -1; /* bias omitted by index */
-  TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_OK);
-  TG_CHECK_EQ_INT(tg_op_conv_2d.eval(&C, &g_node.node), TG_OK);
-  TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
+  const conv_layer_case lc = as_layer(&kCases[1]);
+  conv_layer_check_operator_without_bias(&kLayer, &lc, 99u);
 }
 
-/* Runs prepare on the valid int8 case after `mutate` and expects `want`. */
-#define EXPECT_PREPARE(want, mutate)                                                                           \
-  do {                                                                                                         \
-    setup_op(&kCases[0], TG_INT8);                                                                             \
-    mutate;                                                                                                    \
-    const tg_status st_ = tg_op_conv_2d.prepare(&C, &g_node.node);                                             \
-    TG_CHECK_EQ_INT(st_, want);                                                                                \
-    TG_CHECK(C.last == (want) && C.message[0] != '\0');                                                        \
-  } while (0)
-
-static void use_options(const tg_test_field *f, int n) {
-  tg_test_options(&g_opts, f, n);
-  C.options = g_opts.table;
-}
+/* Prepare on the valid int8 case 0 (`valid`, generated first) after `mutate`: expects `want`. */
+#define EXPECT_PREPARE(want, mutate) \
+  LAYER_EXPECT_PREPARE(&tg_op_conv_2d, conv_layer_setup(&kLayer, &valid, TG_INT8), want, mutate)
 
 static void test_prepare_errors(void) {
-  generate(&kCases[0], 5u);
+  const conv_layer_case valid = as_layer(&kCases[0]);
+  conv_layer_generate(&kLayer, &valid, 5u);
   static const float two_scales[2] = {0.01f, 0.02f};
   static const tg_test_field valid_1x1[] = {{0, 1, TG_TEST_VALID}, {1, 4, 1}, {2, 4, 1}};
   static const tg_test_field stride0[] = {{0, 1, 0}, {1, 4, 0}, {2, 4, 1}};
@@ -417,7 +211,7 @@ static void test_prepare_errors(void) {
   /* 3x3x40000 taps: past the accumulation depth that keeps int32 exact */
   EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[0])[3] = 40000; tg_test_dims(&C.tensors[1])[3] = 40000);
   /* a 9x9 VALID window does not fit a 7x5 input */
-  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[1] = 9; tg_test_dims(&C.tensors[1])[2] = 9; use_options(valid_1x1, 3));
+  EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[1] = 9; tg_test_dims(&C.tensors[1])[2] = 9; layer_use_options(valid_1x1, 3));
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].n_scales = 2; C.tensors[1].scales = two_scales);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].zero_point = 1);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[1].quantized_dimension = 3);
@@ -425,14 +219,14 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 0.0f);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[0].zero_point = 300);
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 1e-20f); /* effective scale past 2^30 */
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(stride0, 3));
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(padding2, 3));
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(tanh_act, 3));
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(dilation0, 3));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(stride0, 3));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(padding2, 3));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(tanh_act, 3));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(dilation0, 3));
   EXPECT_PREPARE(TG_ERR_OPTIONS, C.options.table = 0); /* no options: stride 0 */
   EXPECT_PREPARE(TG_ERR_ARENA_TOO_SMALL, C.capacity = 16);
   /* One byte less than a successful prepare used: the multipliers no longer fit. */
-  setup_op(&kCases[0], TG_INT8);
+  conv_layer_setup(&kLayer, &valid, TG_INT8);
   TG_CHECK_EQ_INT(tg_op_conv_2d.prepare(&C, &g_node.node), TG_OK);
   const size_t used = C.used;
   EXPECT_PREPARE(TG_ERR_ARENA_TOO_SMALL, C.capacity = used - 1);
