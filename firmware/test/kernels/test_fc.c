@@ -9,6 +9,7 @@
 #include "tg_kernels.h"
 #include "tg_quant.h"
 #include "tg_test.h"
+#include "tg_test_layer.h"
 #include "tg_test_ops.h"
 #include "tg_test_ref.h"
 #if TG_KERNELS_OPT
@@ -19,8 +20,6 @@ extern const tg_op tg_op_fully_connected;
 
 #define MAXE 8192
 #define MAXU 32
-
-enum { FILL_RANDOM = 0, FILL_MIN = 1, FILL_MAX = 2 };
 
 typedef struct {
   const char *name;
@@ -55,7 +54,6 @@ typedef struct {
 } gen_case;
 
 static gen_case G;
-static tg_ctx C;
 
 static void generate(const fc_case *c, uint32_t seed) {
   memset(&G, 0, sizeof(G));
@@ -122,14 +120,7 @@ static void test_kernels_against_reference(void) {
     TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
     TG_CHECK_EQ_INT(tg_fully_connected_f32(&G.args, &G.fact, G.fin, G.fw, G.fbias, G.fout), TG_OK);
     TG_CHECK_NEAR_ARRAY(G.fout, G.fexpect, G.out_elems, 1e-5, 1e-5);
-    if (c->fill != FILL_RANDOM) {
-      int lo = 0, hi = 0;
-      for (int32_t i = 0; i < G.out_elems; ++i) {
-        lo += G.expect[i] == G.act_min;
-        hi += G.expect[i] == G.act_max;
-      }
-      TG_CHECK(lo > 0 && hi > 0);
-    }
+    if (c->fill != FILL_RANDOM) layer_check_clamped(G.expect, G.out_elems, G.act_min, G.act_max);
   }
   tg_test_current = "test_kernels_against_reference";
 }
@@ -157,8 +148,6 @@ static void test_hand_computed(void) {
 static int32_t g_in_dims[4], g_w_dims[2], g_b_dims[1], g_out_dims[4];
 static float g_in_scale[1], g_out_scale[1], g_bias_scale[1];
 static int32_t g_in_zp[1], g_out_zp[1], g_bias_zp[1];
-static tg_test_opts g_opts;
-static tg_test_node g_node;
 
 /* keep_num_dims: input [1, batches, 1, depth] -> output [1, batches, 1, units]; else
  * input [batches, depth] -> output [batches, units]. */
@@ -193,18 +182,11 @@ static void setup_op(const fc_case *c, tg_type type, int keep_num_dims) {
   tg_test_node_init(&g_node, 3, &g_opts, &C);
 }
 
-/* The kernel path prepare must report: with KERNELS=opt the operator's own fast-path
- * predicate decides (int8 only; float32 and shapes that miss it fall back), with
- * KERNELS=ref every layer runs the reference. */
+/* KERNELS=opt: the operator's fast-path predicate for case c (layer_expected_path). */
 #if TG_KERNELS_OPT
 #define fc_fast(c) (tg_fully_connected_s8_opt_applies(&G.args, &(tg_quant_args){.filter_offset = -(c)->w_zp}))
-static uint8_t expected_path(int fast_int8) { return fast_int8 ? TG_PATH_OPT : TG_PATH_OPT_FALLBACK; }
 #else
 #define fc_fast(c) 0
-static uint8_t expected_path(int fast_int8) {
-  (void)fast_int8;
-  return TG_PATH_REF;
-}
 #endif
 
 static void test_operator_against_reference(void) {
@@ -212,13 +194,13 @@ static void test_operator_against_reference(void) {
     const fc_case *c = &kCases[k];
     tg_test_current = c->name;
     generate(c, 400u + (uint32_t)k);
-    reference(c);
+    TG_CHECK_EQ_INT(reference(c), 0);
     for (int t = 0; t < 4; ++t) {
       const tg_type type = t % 2 == 0 ? TG_INT8 : TG_FLOAT32;
       setup_op(c, type, t / 2);
       TG_CHECK_EQ_INT(tg_op_fully_connected.prepare(&C, &g_node.node), TG_OK);
       if (C.last != TG_OK) printf("     %s\n", C.message);
-      TG_CHECK_EQ_INT(g_node.node.kernel_path, expected_path(type == TG_INT8 && fc_fast(c)));
+      TG_CHECK_EQ_INT(g_node.node.kernel_path, layer_expected_path(type == TG_INT8 && fc_fast(c)));
       memset(G.out, 0x55, sizeof(G.out));
       memset(G.fout, 0, sizeof(G.fout));
       TG_CHECK_EQ_INT(tg_op_fully_connected.eval(&C, &g_node.node), TG_OK);
@@ -235,7 +217,7 @@ static void test_operator_against_reference(void) {
 static void test_operator_without_bias(void) {
   generate(&kCases[1], 9u);
   memset(G.bias, 0, sizeof(G.bias));
-  reference(&kCases[1]);
+  TG_CHECK_EQ_INT(reference(&kCases[1]), 0);
   setup_op(&kCases[1], TG_INT8, 0);
   g_node.inputs[2] = -1;
   TG_CHECK_EQ_INT(tg_op_fully_connected.prepare(&C, &g_node.node), TG_OK);
@@ -243,19 +225,9 @@ static void test_operator_without_bias(void) {
   TG_CHECK_EQ_ARRAY(G.out, G.expect, G.out_elems);
 }
 
-#define EXPECT_PREPARE(want, mutate)                                                                           \
-  do {                                                                                                         \
-    setup_op(&kCases[1], TG_INT8, 0);                                                                          \
-    mutate;                                                                                                    \
-    const tg_status st_ = tg_op_fully_connected.prepare(&C, &g_node.node);                                     \
-    TG_CHECK_EQ_INT(st_, want);                                                                                \
-    TG_CHECK(C.last == (want) && C.message[0] != '\0');                                                        \
-  } while (0)
-
-static void use_options(const tg_test_field *f, int n) {
-  tg_test_options(&g_opts, f, n);
-  C.options = g_opts.table;
-}
+/* Prepare on the valid int8 case 1 after `mutate`: expects `want`. */
+#define EXPECT_PREPARE(want, mutate) \
+  LAYER_EXPECT_PREPARE(&tg_op_fully_connected, setup_op(&kCases[1], TG_INT8, 0), want, mutate)
 
 static void test_prepare_errors(void) {
   generate(&kCases[1], 5u);
@@ -275,7 +247,7 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[0].elements = 100); /* not a multiple of depth 33 */
   EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[3])[1] = 4);    /* last dimension != units */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].elements = 10);  /* 2 batches of 5, not 3 */
-  EXPECT_PREPARE(TG_ERR_SHAPE, use_options(keep, 1); C.tensors[0].ndims = 3); /* ranks differ */
+  EXPECT_PREPARE(TG_ERR_SHAPE, layer_use_options(keep, 1); C.tensors[0].ndims = 3); /* ranks differ */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[3].ndims = 3; tg_test_dims(&C.tensors[3])[2] = 5); /* rank 3 without keep */
   EXPECT_PREPARE(TG_ERR_SHAPE, C.tensors[2].elements = 4);
   EXPECT_PREPARE(TG_ERR_SHAPE, tg_test_dims(&C.tensors[1])[1] = 20000; tg_test_dims(&C.tensors[0])[1] = 20000;
@@ -284,8 +256,8 @@ static void test_prepare_errors(void) {
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[2].scales = bad_bias_scale);
   EXPECT_PREPARE(TG_ERR_QUANT, C.tensors[3].n_scales = 0);
   EXPECT_PREPARE(TG_ERR_QUANT, g_out_scale[0] = 1e-20f; C.tensors[2].n_scales = 0); /* scale past 2^30 */
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(shuffled, 1));
-  EXPECT_PREPARE(TG_ERR_OPTIONS, use_options(tanh_act, 1));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(shuffled, 1));
+  EXPECT_PREPARE(TG_ERR_OPTIONS, layer_use_options(tanh_act, 1));
   EXPECT_PREPARE(TG_ERR_ARENA_TOO_SMALL, C.capacity = 8);
 }
 
