@@ -5,47 +5,24 @@
 #include "tg_test_ops.h"
 
 #include "tg_test_ew.h"
+#include "tg_test_ew_cases.h"
 
 extern const tg_op tg_op_add;
 
 static tg_ctx ctx;
 
-enum { kFieldActivation = 0 };
-
-static void set_activation(tg_test_opts *o, int32_t act) {
-  const tg_test_field f[] = {{kFieldActivation, 1, act}};
-  tg_test_options(o, f, 1);
-}
+static float add_f32(float x, float y) { return x + y; }
 
 static void test_add_f32_broadcast_and_activation(void) {
   static const int32_t d1[] = {2, 3, 1, 4};
   static const int32_t d2[] = {3, 5, 1};
   static const int32_t dout[] = {2, 3, 5, 4};
-  static float a[24], b[15], out[120];
+  static float a[24], b[15];
   uint32_t seed = 7u;
   for (int i = 0; i < 24; ++i) a[i] = (float)tg_test_rand_range(&seed, -4000, 4000) / 500.0f;
   for (int i = 0; i < 15; ++i) b[i] = (float)tg_test_rand_range(&seed, -4000, 4000) / 500.0f;
-  for (int32_t act = 0; act <= 3; ++act) { /* NONE, RELU, RELU_N1_TO_1, RELU6 */
-    tg_test_opts o;
-    tg_test_node tn;
-    set_activation(&o, act);
-    tg_test_node_init(&tn, 2, &o, &ctx);
-    ctx.capacity = 20; /* a layer's data: the int8 requantization or, in a union, the float32 clamp */
-    ew_tensor(&ctx, 0, TG_FLOAT32, 4, d1, a);
-    ew_tensor(&ctx, 1, TG_FLOAT32, 3, d2, b);
-    ew_tensor(&ctx, 2, TG_FLOAT32, 4, dout, out);
-    TG_CHECK_EQ_INT(ew_run(&tg_op_add, &ctx, &tn), TG_OK);
-    const float lo = act == 0 ? -INFINITY : (act == 2 ? -1.0f : 0.0f);
-    const float hi = act == 2 ? 1.0f : (act == 3 ? 6.0f : INFINITY);
-    float expect[120];
-    for (int32_t n = 0; n < 120; ++n) {
-      int32_t idx[4];
-      ew_unflatten(n, dout, 4, idx);
-      const float v = a[ew_bcast_offset(idx, 4, d1, 4)] + b[ew_bcast_offset(idx, 4, d2, 3)];
-      expect[n] = v < lo ? lo : (v > hi ? hi : v);
-    }
-    TG_CHECK_NEAR_ARRAY(out, expect, 120, 0.0, 0.0);
-  }
+  /* a layer's data: the int8 requantization or, in a union, the float32 clamp */
+  ew_check_f32_broadcast(&tg_op_add, &ctx, 20, d1, 4, a, d2, 3, b, dout, add_f32);
 }
 
 /* Equal scales of 0.5 and a shared zero point: every step of TFLM's arithmetic is exact,
@@ -127,7 +104,7 @@ static void test_add_s8_fused_relu6(void) {
   static int8_t out[8];
   tg_test_opts o;
   tg_test_node tn;
-  set_activation(&o, 3);
+  ew_set_activation(&o, 3);
   tg_test_node_init(&tn, 2, &o, &ctx);
   ew_quant(ew_tensor(&ctx, 0, TG_INT8, 1, dims, a), &s, &zp);
   ew_quant(ew_tensor(&ctx, 1, TG_INT8, 1, dims, b), &s, &zp);
@@ -146,73 +123,28 @@ static void test_add_prepare_errors(void) {
   static const int32_t zp = 0;
   static int8_t x[16], y[16], out[16];
   static float f[16];
-  tg_test_node tn;
-
-  /* shapes that do not broadcast */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4b, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_SHAPE);
-  TG_CHECK(strstr(ctx.message, "[1,2,2,4]") != NULL);
-
-  /* broadcastable inputs, wrong output shape */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 2, d2, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 2, d2, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_SHAPE);
-
-  /* int8 + float */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_tensor(&ctx, 1, TG_FLOAT32, 4, d4, f);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_UNSUPPORTED_TYPE);
-
-  /* int16 is not supported */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_tensor(&ctx, 0, TG_INT16, 1, d2, x);
-  ew_tensor(&ctx, 1, TG_INT16, 1, d2, y);
-  ew_tensor(&ctx, 2, TG_INT16, 1, d2, out);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_UNSUPPORTED_TYPE);
-
-  /* int8 without quantization parameters */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_tensor(&ctx, 1, TG_INT8, 4, d4, y);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_QUANT);
-
-  /* an output scale so small that the output multiplier reaches 1 */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &tiny, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_QUANT);
-
-  /* fused TANH is not an activation ADD can apply */
-  tg_test_opts o;
-  set_activation(&o, 4);
-  tg_test_node_init(&tn, 2, &o, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_OPTIONS);
-
-  /* one input only */
-  tg_test_node_init(&tn, 1, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_MODEL_INVALID);
-
-  /* no room for the operator data */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ctx.capacity = 19;
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 4, d4, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 4, d4, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 4, d4, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_add.prepare(&ctx, &tn.node), TG_ERR_ARENA_TOO_SMALL);
+#define Q8(nd, d, p) {TG_INT8, nd, d, p, &s, &zp}
+  static const ew_prepare_case cases[] = {
+      {"shapes that do not broadcast", TG_ERR_SHAPE, 2, -1, 0, "[1,2,2,4]",
+       {Q8(4, d4, x), Q8(4, d4b, y), Q8(4, d4, out)}},
+      {"broadcastable inputs, wrong output shape", TG_ERR_SHAPE, 2, -1, 0, NULL,
+       {Q8(4, d4, x), Q8(2, d2, y), Q8(2, d2, out)}},
+      {"int8 + float", TG_ERR_UNSUPPORTED_TYPE, 2, -1, 0, NULL,
+       {Q8(4, d4, x), {TG_FLOAT32, 4, d4, f, NULL, NULL}, Q8(4, d4, out)}},
+      {"int16 is not supported", TG_ERR_UNSUPPORTED_TYPE, 2, -1, 0, NULL,
+       {{TG_INT16, 1, d2, x, NULL, NULL}, {TG_INT16, 1, d2, y, NULL, NULL}, {TG_INT16, 1, d2, out, NULL, NULL}}},
+      {"int8 without quantization parameters", TG_ERR_QUANT, 2, -1, 0, NULL,
+       {Q8(4, d4, x), {TG_INT8, 4, d4, y, NULL, NULL}, Q8(4, d4, out)}},
+      {"an output scale so small that the output multiplier reaches 1", TG_ERR_QUANT, 2, -1, 0, NULL,
+       {Q8(4, d4, x), Q8(4, d4, y), {TG_INT8, 4, d4, out, &tiny, &zp}}},
+      {"fused TANH is not an activation ADD can apply", TG_ERR_OPTIONS, 2, 4, 0, NULL,
+       {Q8(4, d4, x), Q8(4, d4, y), Q8(4, d4, out)}},
+      {"one input only", TG_ERR_MODEL_INVALID, 1, -1, 0, NULL, {Q8(4, d4, x), Q8(4, d4, out)}},
+      {"no room for the operator data", TG_ERR_ARENA_TOO_SMALL, 2, -1, 19, NULL,
+       {Q8(4, d4, x), Q8(4, d4, y), Q8(4, d4, out)}},
+  };
+#undef Q8
+  ew_check_prepare_errors(&tg_op_add, &ctx, cases, sizeof(cases) / sizeof(cases[0]), "test_add_prepare_errors");
 }
 
 int main(void) {

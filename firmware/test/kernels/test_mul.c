@@ -4,43 +4,24 @@
 #include "tg_test_ops.h"
 
 #include "tg_test_ew.h"
+#include "tg_test_ew_cases.h"
 
 extern const tg_op tg_op_mul;
 
 static tg_ctx ctx;
 
-enum { kFieldActivation = 0 };
+static float mul_f32(float x, float y) { return x * y; }
 
 static void test_mul_f32_broadcast_and_activation(void) {
   static const int32_t d1[] = {3, 1, 5};
   static const int32_t d2[] = {2, 1, 4, 1};
   static const int32_t dout[] = {2, 3, 4, 5};
-  static float a[15], b[8], out[120];
+  static float a[15], b[8];
   uint32_t seed = 31u;
   for (int i = 0; i < 15; ++i) a[i] = (float)tg_test_rand_range(&seed, -3000, 3000) / 700.0f;
   for (int i = 0; i < 8; ++i) b[i] = (float)tg_test_rand_range(&seed, -3000, 3000) / 700.0f;
-  for (int32_t act = 0; act <= 3; ++act) {
-    tg_test_opts o;
-    tg_test_node tn;
-    const tg_test_field f[] = {{kFieldActivation, 1, act}};
-    tg_test_options(&o, f, 1);
-    tg_test_node_init(&tn, 2, &o, &ctx);
-    ctx.capacity = 8; /* what a float32 layer keeps: its clamp */
-    ew_tensor(&ctx, 0, TG_FLOAT32, 3, d1, a);
-    ew_tensor(&ctx, 1, TG_FLOAT32, 4, d2, b);
-    ew_tensor(&ctx, 2, TG_FLOAT32, 4, dout, out);
-    TG_CHECK_EQ_INT(ew_run(&tg_op_mul, &ctx, &tn), TG_OK);
-    const float lo = act == 0 ? -INFINITY : (act == 2 ? -1.0f : 0.0f);
-    const float hi = act == 2 ? 1.0f : (act == 3 ? 6.0f : INFINITY);
-    float expect[120];
-    for (int32_t n = 0; n < 120; ++n) {
-      int32_t idx[4];
-      ew_unflatten(n, dout, 4, idx);
-      const float v = a[ew_bcast_offset(idx, 4, d1, 3)] * b[ew_bcast_offset(idx, 4, d2, 4)];
-      expect[n] = v < lo ? lo : (v > hi ? hi : v);
-    }
-    TG_CHECK_NEAR_ARRAY(out, expect, 120, 0.0, 0.0);
-  }
+  /* what a float32 layer keeps: its clamp */
+  ew_check_f32_broadcast(&tg_op_mul, &ctx, 8, d1, 3, a, d2, 4, b, dout, mul_f32);
 }
 
 /* Scales 0.25, 0.5 and 0.125: s1 * s2 / s_out = 1, the product is exact. */
@@ -89,8 +70,7 @@ static void test_mul_s8_against_real_product(void) {
   for (int32_t act = 0; act <= 1; ++act) { /* NONE, RELU */
     tg_test_opts o;
     tg_test_node tn;
-    const tg_test_field f[] = {{kFieldActivation, 1, act}};
-    tg_test_options(&o, f, 1);
+    ew_set_activation(&o, act);
     tg_test_node_init(&tn, 2, &o, &ctx);
     ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, d1, a), &s1, &z1);
     ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, d2, b), &s2, &z2);
@@ -117,42 +97,20 @@ static void test_mul_prepare_errors(void) {
   static const int32_t zp = 0, bad_zp = 300;
   static int8_t x[24], y[24], out[24];
   static float f[24];
-  tg_test_node tn;
-
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, d3, x), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, d3b, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, d3, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_SHAPE);
-
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_tensor(&ctx, 0, TG_FLOAT32, 3, d3, f);
-  ew_tensor(&ctx, 1, TG_FLOAT32, 3, d3, f);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, d3, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_UNSUPPORTED_TYPE);
-
-  /* zero point outside int8 */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, d3, x), &s, &bad_zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, d3, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, d3, out), &s, &zp);
-  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_QUANT);
-
-  /* s1 * s2 / s_out far above 2^31 */
-  tg_test_node_init(&tn, 2, NULL, &ctx);
-  ew_quant(ew_tensor(&ctx, 0, TG_INT8, 3, d3, x), &huge, &zp);
-  ew_quant(ew_tensor(&ctx, 1, TG_INT8, 3, d3, y), &s, &zp);
-  ew_quant(ew_tensor(&ctx, 2, TG_INT8, 3, d3, out), &tiny, &zp);
-  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_QUANT);
-
-  tg_test_opts o;
-  const tg_test_field fld[] = {{kFieldActivation, 1, 5}}; /* SIGN_BIT */
-  tg_test_options(&o, fld, 1);
-  tg_test_node_init(&tn, 2, &o, &ctx);
-  ew_tensor(&ctx, 0, TG_FLOAT32, 3, d3, f);
-  ew_tensor(&ctx, 1, TG_FLOAT32, 3, d3, f);
-  ew_tensor(&ctx, 2, TG_FLOAT32, 3, d3, f);
-  TG_CHECK_EQ_INT(tg_op_mul.prepare(&ctx, &tn.node), TG_ERR_OPTIONS);
+#define Q8(d, p) {TG_INT8, 3, d, p, &s, &zp}
+#define F32 {TG_FLOAT32, 3, d3, f, NULL, NULL}
+  static const ew_prepare_case cases[] = {
+      {"shapes that do not broadcast", TG_ERR_SHAPE, 2, -1, 0, NULL, {Q8(d3, x), Q8(d3b, y), Q8(d3, out)}},
+      {"float inputs, int8 output", TG_ERR_UNSUPPORTED_TYPE, 2, -1, 0, NULL, {F32, F32, Q8(d3, out)}},
+      {"zero point outside int8", TG_ERR_QUANT, 2, -1, 0, NULL,
+       {{TG_INT8, 3, d3, x, &s, &bad_zp}, Q8(d3, y), Q8(d3, out)}},
+      {"s1 * s2 / s_out far above 2^31", TG_ERR_QUANT, 2, -1, 0, NULL,
+       {{TG_INT8, 3, d3, x, &huge, &zp}, Q8(d3, y), {TG_INT8, 3, d3, out, &tiny, &zp}}},
+      {"fused SIGN_BIT", TG_ERR_OPTIONS, 2, 5, 0, NULL, {F32, F32, F32}},
+  };
+#undef Q8
+#undef F32
+  ew_check_prepare_errors(&tg_op_mul, &ctx, cases, sizeof(cases) / sizeof(cases[0]), "test_mul_prepare_errors");
 }
 
 int main(void) {
