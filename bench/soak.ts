@@ -9,7 +9,6 @@
 // and its RSS at the end of each round is compared: after the warm-up rounds (a third, at
 // most 5: JIT, schema compilation, buffers) it may not grow by more than 5% or 8 MiB.
 // Run: npx tsx bench/soak.ts [--qemu] [--jobs N] [--clients N] [--rounds N]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import { VIRTUAL_BOARD } from '../runner-agent/boards/virtual.ts';
 import type { ResultDocument } from '../src/schema/result-types.ts';
 import { isValid } from '../src/schema/validate.ts';
 import { median, writeResults } from './lib.ts';
+import { startAgent, type RunningAgent } from '../test/agent/agent-process.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -65,7 +65,7 @@ function measured(d: ResultDocument): string {
   });
 }
 
-function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
+function serve(dir: string): Promise<RunningAgent> {
   const machine = 'mps2-an386';
   const board = (id: string) => ({
     id,
@@ -80,36 +80,7 @@ function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
     JSON.stringify({ schemaVersion: 1, boards: [board('soak-1'), board('soak-2')] }),
   );
   writeFileSync(path.join(dir, 'token'), TOKEN, { mode: 0o600 });
-  const argv = [
-    path.join(repoRoot, 'bin', 'tinyml-agent.js'),
-    'serve',
-    '--inventory',
-    path.join(dir, 'boards.json'),
-    '--port',
-    '0',
-    '--token-file',
-    path.join(dir, 'token'),
-    '--state',
-    path.join(dir, 'leases.json'),
-    ...(qemu ? [] : ['--virtual-board', VIRTUAL_BOARD]),
-  ];
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${err}`)), 30_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout?.resume();
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${err}`)));
-  });
+  return startAgent(dir, qemu ? [] : ['--virtual-board', VIRTUAL_BOARD]);
 }
 
 function rssKiB(pid: number): number {

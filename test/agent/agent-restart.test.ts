@@ -1,7 +1,6 @@
 // A killed agent: `tinyml-agent serve` is killed (SIGKILL) while a job holds a board; a
 // new agent on the same state file recovers the stale lease, kills the board process the
 // dead agent left behind, and runs the next job on that board at once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,51 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getBoards, postJob } from '../../runner-agent/api/client.ts';
 import { processAlive } from '../../runner-agent/jobs/leases.ts';
-import { LENET, NO_VIRTUAL, REPO, TOKEN, virtualBoard } from './agent-fixtures.ts';
+import { LENET, NO_VIRTUAL, TOKEN, virtualBoard } from './agent-fixtures.ts';
+import { startAgent, type RunningAgent } from './agent-process.ts';
 
 const program = virtualBoard();
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-function serve(dir: string): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO, 'bin', 'tinyml-agent.js'),
-      'serve',
-      '--inventory',
-      join(dir, 'boards.json'),
-      '--port',
-      '0',
-      '--token-file',
-      join(dir, 'token'),
-      '--state',
-      join(dir, 'leases.json'),
-      '--virtual-board',
-      program as string,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${err}`)), 30_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${err}`)));
-  });
-}
 
 test(
   'a killed agent restarts with no stuck lease and no orphaned board process',
@@ -78,8 +36,8 @@ test(
       }),
     );
     const lenet = readFileSync(LENET).toString('base64');
-    let second: Served | undefined;
-    const first = await serve(dir);
+    let second: RunningAgent | undefined;
+    const first = await startAgent(dir, ['--virtual-board', program as string]);
     try {
       const addr = { url: first.url, token: TOKEN };
       // A long job (the largest repeat count a request may ask): the agent dies under it.
@@ -106,12 +64,12 @@ test(
       await new Promise((r) => first.child.once('exit', r));
 
       const t0 = performance.now();
-      second = await serve(dir);
+      second = await startAgent(dir, ['--virtual-board', program as string]);
       const a2 = { url: second.url, token: TOKEN };
       const boards = await getBoards(a2);
       assert.equal(boards[0].state, 'idle');
       assert.equal(boards[0].lease, null);
-      assert.match(second.stderr(), /recovered stale lease .* on vb/);
+      assert.match(second.log(), /recovered stale lease .* on vb/);
       // The virtual board either ended with its agent's pipes or was killed by the new agent.
       for (let i = 0; i < 50 && processAlive(boardPid); i++)
         await new Promise((r) => setTimeout(r, 20));

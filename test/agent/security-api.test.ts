@@ -2,14 +2,15 @@
 // machine's other address is refused), with --host 0.0.0.0 it answers there too, still
 // only with the token, and says so in a warning. (The in-process default, 401s and the
 // closed job body: test/agent/api.test.ts.)
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NO_VIRTUAL, REPO, TOKEN, emulated, inventory, virtualBoard } from './agent-fixtures.ts';
+import { NO_VIRTUAL, TOKEN, emulated, inventory, virtualBoard } from './agent-fixtures.ts';
+import { startAgent } from './agent-process.ts';
 
 const program = virtualBoard();
 const external = Object.values(networkInterfaces())
@@ -21,46 +22,6 @@ const skip =
     : external === undefined
       ? 'no non-loopback IPv4 interface to try'
       : false;
-
-function serve(
-  dir: string,
-  extra: string[],
-): Promise<{ child: ChildProcess; port: number; log: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO, 'bin', 'tinyml-agent.js'),
-      'serve',
-      '--inventory',
-      join(dir, 'boards.json'),
-      '--port',
-      '0',
-      '--token-file',
-      join(dir, 'token'),
-      '--state',
-      join(dir, 'leases.json'),
-      '--virtual-board',
-      program as string,
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let all = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${all}`)), 30_000);
-    const onText = (b: Buffer) => {
-      all += b.toString();
-      const m = /listening on http:\/\/\S+:(\d+)/.exec(all);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), log: () => all });
-      }
-    };
-    child.stdout?.on('data', onText);
-    child.stderr?.on('data', onText);
-    child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${all}`)));
-  });
-}
 
 function get(host: string, port: number, auth?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -101,7 +62,7 @@ test(
     writeFileSync(join(dir, 'token'), TOKEN, { mode: 0o600 });
     const host = external as string;
     try {
-      const local = await serve(dir, []);
+      const local = await startAgent(dir, ['--virtual-board', program as string]);
       try {
         assert.equal(await get('127.0.0.1', local.port, `Bearer ${TOKEN}`), 200);
         await assert.rejects(get(host, local.port, `Bearer ${TOKEN}`), /ECONNREFUSED/);
@@ -109,7 +70,12 @@ test(
       } finally {
         await stop(local.child);
       }
-      const open = await serve(dir, ['--host', '0.0.0.0']);
+      const open = await startAgent(dir, [
+        '--virtual-board',
+        program as string,
+        '--host',
+        '0.0.0.0',
+      ]);
       try {
         assert.equal(await get(host, open.port, `Bearer ${TOKEN}`), 200);
         assert.equal(await get(host, open.port), 401);
