@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BoardsFile, EmulatedBoard } from '../../src/schema/boards-types.ts';
+import type { ResultDocument } from '../../src/schema/result-types.ts';
 import { VIRTUAL_BOARD } from '../../runner-agent/boards/virtual.ts';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -78,4 +79,14 @@ export function emulated(
 
 export function inventory(...boards: EmulatedBoard[]): BoardsFile {
   return { schemaVersion: 1, boards };
+}
+
+/** What must not depend on how a run went (faults, retries, a reset): per-layer ticks,
+ * kernel paths, totals and footprint. */
+export function measuredFigures(d: ResultDocument) {
+  return {
+    layers: d.layers.map((l) => ({ index: l.index, path: l.kernelPath, ticks: l.ticks })),
+    totals: d.totals,
+    footprint: d.footprint,
+  };
 }

@@ -4,7 +4,7 @@
 // and the same with the fault proxy between the client and the pty. One QEMU boot per test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import {
   DeviceClient,
   type DeviceClientOptions,
 } from '../../runner-agent/device/client.ts';
+import { launchQemu, qemuArgs } from '../../runner-agent/boards/qemu.ts';
 import { FaultProxy } from '../../runner-agent/transport/fault-proxy.ts';
 import { openSerialTransport } from '../../runner-agent/transport/serialport.ts';
 import type { Transport } from '../../runner-agent/transport/transport.ts';
@@ -29,36 +30,16 @@ const skip = !hasQemu
       ? 'shared/ not found beside the checkout'
       : false;
 
+/** The agent image on QEMU as the runner agent starts it (qemuArgs, launchQemu), its UART
+ * pty opened with serialport. */
 async function boot(): Promise<{ qemu: ChildProcess; line: Transport }> {
-  const qemu = spawn(
+  const { child, pty } = await launchQemu(
     'qemu-system-arm',
-    [
-      '-M',
-      'mps2-an386',
-      '-icount',
-      'shift=0,align=off,sleep=off',
-      '-nographic',
-      '-monitor',
-      'none',
-      '-serial',
-      'pty',
-      '-kernel',
-      elf,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    qemuArgs('mps2-an386', elf),
+    30_000,
+    'test QEMU',
   );
-  const pty = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const look = (b: Buffer) => {
-      text += b.toString();
-      const m = /char device redirected to (\/dev\/pts\/\d+)/.exec(text);
-      if (m) resolve(m[1]);
-    };
-    qemu.stdout?.on('data', look);
-    qemu.stderr?.on('data', look);
-    qemu.once('exit', () => reject(new Error(`QEMU exited: ${text}`)));
-  });
-  return { qemu, line: await openSerialTransport({ path: pty }) };
+  return { qemu: child, line: await openSerialTransport({ path: pty }) };
 }
 
 function golden(name: string, n: number) {

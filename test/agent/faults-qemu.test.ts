@@ -18,7 +18,14 @@ import { AgentError } from '../../runner-agent/jobs/errors.ts';
 import { Agent, type JobEvent, type JobRequest } from '../../runner-agent/jobs/manager.ts';
 import { FaultProxy } from '../../runner-agent/transport/fault-proxy.ts';
 import type { Transport } from '../../runner-agent/transport/transport.ts';
-import { LENET, LENET_DATASET, emulated, hasQemu, inventory } from './agent-fixtures.ts';
+import {
+  LENET,
+  LENET_DATASET,
+  emulated,
+  hasQemu,
+  inventory,
+  measuredFigures,
+} from './agent-fixtures.ts';
 
 const skip = hasQemu() ? false : 'qemu-system-arm or arm-none-eabi-gcc not installed';
 
@@ -60,9 +67,7 @@ const lenetJob: JobRequest = {
 /** Everything a run measures: ticks per layer, kernel paths, totals, footprint, accuracy. */
 function measured(d: ResultDocument) {
   return {
-    layers: d.layers.map((l) => ({ index: l.index, path: l.kernelPath, ticks: l.ticks })),
-    totals: d.totals,
-    footprint: d.footprint,
+    ...measuredFigures(d),
     accuracy: d.accuracy,
     notes: d.notes.filter((n) => /^sample \d+ /.test(n)),
   };

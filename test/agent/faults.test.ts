@@ -8,11 +8,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { BoardSpec } from '../../src/schema/boards-types.ts';
-import type { ResultDocument } from '../../src/schema/result-types.ts';
 import { VirtualBoard } from '../../runner-agent/boards/virtual.ts';
 import { AgentError } from '../../runner-agent/jobs/errors.ts';
 import { Agent, type JobRequest } from '../../runner-agent/jobs/manager.ts';
-import { LENET, NO_VIRTUAL, emulated, inventory, virtualBoard } from './agent-fixtures.ts';
+import {
+  LENET,
+  NO_VIRTUAL,
+  emulated,
+  inventory,
+  measuredFigures,
+  virtualBoard,
+} from './agent-fixtures.ts';
 
 const program = virtualBoard();
 const skip = program === null ? NO_VIRTUAL : false;
@@ -41,15 +47,6 @@ const job: JobRequest = {
   repeats: 3,
   warmup: 1,
 };
-
-/** What must not depend on the run: per-layer ticks, kernel paths, totals, footprint. */
-function measured(d: ResultDocument) {
-  return {
-    layers: d.layers.map((l) => ({ index: l.index, path: l.kernelPath, ticks: l.ticks })),
-    totals: d.totals,
-    footprint: d.footprint,
-  };
-}
 
 test(
   'a board that stops answering: timeout, reset, one retry, a clear error; lease freed; two such jobs quarantine it',
@@ -124,7 +121,7 @@ test(
     assert.equal(clean.boots, 1);
     assert.equal(hung.boots, 2, 'one reset');
     assert.ok(hung.logs.some((l) => /vb: .*UPLOAD_BEGIN.*resetting and retrying once/.test(l)));
-    assert.deepEqual(measured(hung.doc), measured(clean.doc));
+    assert.deepEqual(measuredFigures(hung.doc), measuredFigures(clean.doc));
     assert.equal(hung.health.consecutiveFailures, 0, 'a success resets the count');
     assert.equal(hung.lease, null);
   },
