@@ -59,7 +59,7 @@ interface Round {
   macs: number;
   samples: readonly Uint8Array[];
   /** Caller's indices of this round's samples; the device numbers them 0..n-1. */
-  todo: number[];
+  pending: number[];
   results: (EvalSampleResult | undefined)[];
   options: EvalOptions;
   watches: Map<number, Watch>;
@@ -73,23 +73,23 @@ export async function evaluateSamples(
   options: EvalOptions,
 ): Promise<EvalSampleResult[]> {
   const results: (EvalSampleResult | undefined)[] = new Array(samples.length).fill(undefined);
-  let todo = samples.map((_, i) => i);
+  let pending = samples.map((_, i) => i);
   const rounds = options.rounds ?? 3;
-  for (let round = 0; todo.length > 0; round++) {
+  for (let round = 0; pending.length > 0; round++) {
     if (round > rounds) {
       throw new DeviceTimeoutError(
-        `EVAL_RESULT of samples ${todo.slice(0, 10).join(', ')}${todo.length > 10 ? ', ...' : ''}`,
+        `EVAL_RESULT of samples ${pending.slice(0, 10).join(', ')}${pending.length > 10 ? ', ...' : ''}`,
         -1,
         round,
         evalResultTimeout(timing, macs, 0),
       );
     }
-    todo = await runRound({
+    pending = await runRound({
       link,
       timing,
       macs,
       samples,
-      todo,
+      pending,
       results,
       options,
       watches: new Map(),
@@ -100,13 +100,13 @@ export async function evaluateSamples(
 
 /** One EVAL_BEGIN and its samples; returns the caller's indices whose result was lost. */
 async function runRound(r: Round): Promise<number[]> {
-  const { link, timing, todo } = r;
-  const beginBody = await link.request(Cmd.EVAL_BEGIN, encodeEvalBegin(todo.length), {
+  const { link, timing, pending } = r;
+  const beginBody = await link.request(Cmd.EVAL_BEGIN, encodeEvalBegin(pending.length), {
     timeoutMs: shortTimeout(timing, 32, 32),
   });
   const begin = decodeEvalBegin(beginBody);
   if (begin.slots < 1) throw new ClientError('device-mismatch', 'EVAL_BEGIN: device has 0 slots');
-  for (const i of todo) {
+  for (const i of pending) {
     if (r.samples[i].length !== begin.inputBytes) {
       throw new ClientError(
         'bad-argument',
@@ -147,7 +147,7 @@ async function runRound(r: Round): Promise<number[]> {
   const acked: Promise<void>[] = [];
   const outcomes: Promise<boolean>[] = [];
   try {
-    for (let j = 0; j < todo.length; j++) {
+    for (let j = 0; j < pending.length; j++) {
       if (j >= begin.slots) await acked[j - begin.slots];
       const sent = sendSample(r, begin, j, waiting);
       bySeq.set(sent.watch.completingSeq, sent.watch);
@@ -160,7 +160,7 @@ async function runRound(r: Round): Promise<number[]> {
     const lost: number[] = [];
     settled.forEach((s, j) => {
       if (s.status === 'rejected') throw s.reason;
-      if (!s.value) lost.push(todo[j]);
+      if (!s.value) lost.push(pending[j]);
     });
     return lost;
   } finally {
@@ -176,7 +176,7 @@ function sendSample(
   waiting: Map<number, (res: EvalResult) => void>,
 ): { ack: Promise<void>; outcome: Promise<boolean>; watch: Watch } {
   const { link, timing } = r;
-  const data = r.samples[r.todo[j]];
+  const data = r.samples[r.pending[j]];
   const step = link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.EVAL_SAMPLE;
   // The device reads the line only between inferences: an ack may wait behind `slots` of them.
   const ackTimeout =
@@ -192,7 +192,9 @@ function sendSample(
       encodeEvalSample(j, at, end === data.length, data.subarray(at, end)),
     );
     if (end === data.length) last = req;
-    chunks.push(link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.todo[j])));
+    chunks.push(
+      link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.pending[j])),
+    );
   }
   const watch: Watch = { completingSeq: (last as Prepared).seq, suspect: false };
   r.watches.set(j, watch);
@@ -224,7 +226,7 @@ async function awaitResult(
 ): Promise<boolean> {
   await ack;
   const timeoutMs = evalResultTimeout(r.timing, r.macs, begin.outputBytes);
-  const sample = r.todo[j];
+  const sample = r.pending[j];
   const watch = r.watches.get(j) as Watch;
   for (let attempt = 0; ; attempt++) {
     const nudged = new Promise<undefined>((resolve) => {
