@@ -52732,23 +52732,23 @@ function evalResultTimeout(m, macs, outputBytes) {
 // runner-agent/device/evaluate.ts
 async function evaluateSamples(link, timing, macs, samples, options) {
   const results = new Array(samples.length).fill(void 0);
-  let todo = samples.map((_, i) => i);
+  let pending = samples.map((_, i) => i);
   const rounds = options.rounds ?? 3;
-  for (let round = 0; todo.length > 0; round++) {
+  for (let round = 0; pending.length > 0; round++) {
     if (round > rounds) {
       throw new DeviceTimeoutError(
-        `EVAL_RESULT of samples ${todo.slice(0, 10).join(", ")}${todo.length > 10 ? ", ..." : ""}`,
+        `EVAL_RESULT of samples ${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ", ..." : ""}`,
         -1,
         round,
         evalResultTimeout(timing, macs, 0)
       );
     }
-    todo = await runRound({
+    pending = await runRound({
       link,
       timing,
       macs,
       samples,
-      todo,
+      pending,
       results,
       options,
       watches: /* @__PURE__ */ new Map()
@@ -52757,13 +52757,13 @@ async function evaluateSamples(link, timing, macs, samples, options) {
   return results;
 }
 async function runRound(r) {
-  const { link, timing, todo } = r;
-  const beginBody = await link.request(Cmd.EVAL_BEGIN, encodeEvalBegin(todo.length), {
+  const { link, timing, pending } = r;
+  const beginBody = await link.request(Cmd.EVAL_BEGIN, encodeEvalBegin(pending.length), {
     timeoutMs: shortTimeout(timing, 32, 32)
   });
   const begin = decodeEvalBegin(beginBody);
   if (begin.slots < 1) throw new ClientError("device-mismatch", "EVAL_BEGIN: device has 0 slots");
-  for (const i of todo) {
+  for (const i of pending) {
     if (r.samples[i].length !== begin.inputBytes) {
       throw new ClientError(
         "bad-argument",
@@ -52801,7 +52801,7 @@ async function runRound(r) {
   const acked = [];
   const outcomes = [];
   try {
-    for (let j = 0; j < todo.length; j++) {
+    for (let j = 0; j < pending.length; j++) {
       if (j >= begin.slots) await acked[j - begin.slots];
       const sent = sendSample(r, begin, j, waiting);
       bySeq.set(sent.watch.completingSeq, sent.watch);
@@ -52816,7 +52816,7 @@ async function runRound(r) {
     const lost = [];
     settled.forEach((s, j) => {
       if (s.status === "rejected") throw s.reason;
-      if (!s.value) lost.push(todo[j]);
+      if (!s.value) lost.push(pending[j]);
     });
     return lost;
   } finally {
@@ -52826,7 +52826,7 @@ async function runRound(r) {
 }
 function sendSample(r, begin, j, waiting) {
   const { link, timing } = r;
-  const data = r.samples[r.todo[j]];
+  const data = r.samples[r.pending[j]];
   const step = link.maxFrame - MIN_FRAME_BYTES - CHUNK_HEADER.EVAL_SAMPLE;
   const ackTimeout = shortTimeout(timing, maxEncodedFrame(step + CHUNK_HEADER.EVAL_SAMPLE), 32) + begin.slots * inferenceMs(r.macs) * timing.scale;
   const result = new Promise((resolve4) => waiting.set(j, resolve4));
@@ -52839,7 +52839,9 @@ function sendSample(r, begin, j, waiting) {
       encodeEvalSample(j, at, end === data.length, data.subarray(at, end))
     );
     if (end === data.length) last = req;
-    chunks.push(link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.todo[j])));
+    chunks.push(
+      link.send(req, { timeoutMs: ackTimeout }).then((b) => checkAck(b, j, r.pending[j]))
+    );
   }
   const watch = { completingSeq: last.seq, suspect: false };
   r.watches.set(j, watch);
@@ -52862,7 +52864,7 @@ function checkAck(body, j, sample) {
 async function awaitResult(r, begin, j, ack, last, result, ackTimeout) {
   await ack;
   const timeoutMs = evalResultTimeout(r.timing, r.macs, begin.outputBytes);
-  const sample = r.todo[j];
+  const sample = r.pending[j];
   const watch = r.watches.get(j);
   for (let attempt = 0; ; attempt++) {
     const nudged = new Promise((resolve4) => {
